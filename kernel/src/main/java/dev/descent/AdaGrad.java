@@ -1,0 +1,143 @@
+package dev.descent;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * AdaGrad, as PyTorch's {@code torch.optim.Adagrad}:
+ * <pre>
+ *   clr = lr / (1 + (t-1)*lrDecay)
+ *   g = grad (negated when maximize);  if weightDecay != 0: g += weightDecay * p
+ *   s += g^2      (s starts at initialAccumulatorValue)
+ *   p -= clr * g / (sqrt(s) + eps)
+ * </pre>
+ * State: {@code sum}.
+ */
+public final class AdaGrad extends Optimizer<AdaGrad.Config> {
+
+    /** Default learning rate (PyTorch's). */
+    public static final double LR_DEFAULT = 1e-2;
+    /** Default epsilon (PyTorch's). */
+    public static final double EPS_DEFAULT = 1e-10;
+
+    /**
+     * AdaGrad hyperparameters of one group.
+     *
+     * @param lr learning rate, finite and {@code >= 0}
+     * @param lrDecay learning-rate decay per step, finite and {@code >= 0}
+     * @param weightDecay L2 penalty added to the gradient, finite and {@code >= 0}
+     * @param initialAccumulatorValue starting value of the sum of squares, finite and {@code >= 0}
+     * @param eps term added to the denominator, finite and {@code > 0}
+     * @param maximize ascend instead of descend
+     */
+    public record Config(double lr, double lrDecay, double weightDecay,
+                         double initialAccumulatorValue, double eps, boolean maximize)
+            implements OptimizerConfig {
+    }
+
+    private final float[] clr;
+
+    private AdaGrad(List<ParameterGroup<Config>> groups) {
+        super(groups);
+        clr = new float[groups.size()];
+    }
+
+    /** A builder with PyTorch's defaults: lr 1e-2, no decay, accumulator 0, eps 1e-10. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    List<String> stateNames(Config config) {
+        return List.of("sum");
+    }
+
+    @Override
+    float initialState(Config config, String name) {
+        return (float) config.initialAccumulatorValue();
+    }
+
+    @Override
+    void beginStep(int groupIndex, ParameterGroup<Config> group, long step) {
+        clr[groupIndex] = (float) (group.lr() / (1 + (step - 1) * group.config().lrDecay()));
+    }
+
+    @Override
+    void update(int groupIndex, Parameter parameter, MemorySegment[] state, long offset, long count) {
+        final Config c = groups().get(groupIndex).config();
+        kernels.adagrad(parameter.values(), parameter.grad(), state[0], offset, count,
+                c.maximize() ? -1f : 1f, (float) c.weightDecay(), clr[groupIndex], (float) c.eps());
+    }
+
+    /** Sets AdaGrad's hyperparameters; every setter checks its argument at once. */
+    public static final class Builder extends Optimizer.Builder<Builder, Config, AdaGrad> {
+        private double lr = LR_DEFAULT;
+        private double lrDecay;
+        private double weightDecay;
+        private double initialAccumulatorValue;
+        private double eps = EPS_DEFAULT;
+        private boolean maximize;
+
+        private Builder() {
+        }
+
+        /** Learning rate, finite and {@code >= 0}; default 1e-2. */
+        public Builder lr(double lr) {
+            this.lr = Checks.finiteAtLeast("lr", lr, 0);
+            return this;
+        }
+
+        /** Learning-rate decay, finite and {@code >= 0}; default 0. */
+        public Builder lrDecay(double lrDecay) {
+            this.lrDecay = Checks.finiteAtLeast("lrDecay", lrDecay, 0);
+            return this;
+        }
+
+        /** L2 penalty, finite and {@code >= 0}; default 0. */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = Checks.finiteAtLeast("weightDecay", weightDecay, 0);
+            return this;
+        }
+
+        /** Starting value of the accumulated squares, finite and {@code >= 0}; default 0. */
+        public Builder initialAccumulatorValue(double initialAccumulatorValue) {
+            this.initialAccumulatorValue = Checks.finiteAtLeast("initialAccumulatorValue",
+                    initialAccumulatorValue, 0);
+            return this;
+        }
+
+        /** Denominator term, finite and {@code > 0}; default 1e-10. */
+        public Builder eps(double eps) {
+            this.eps = Checks.positiveFinite("eps", eps);
+            return this;
+        }
+
+        /** Maximize the objective instead of minimizing it; default false. */
+        public Builder maximize(boolean maximize) {
+            this.maximize = maximize;
+            return this;
+        }
+
+        @Override
+        Builder copy() {
+            final Builder b = new Builder();
+            b.lr = lr;
+            b.lrDecay = lrDecay;
+            b.weightDecay = weightDecay;
+            b.initialAccumulatorValue = initialAccumulatorValue;
+            b.eps = eps;
+            b.maximize = maximize;
+            return b;
+        }
+
+        @Override
+        Config config() {
+            return new Config(lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize);
+        }
+
+        @Override
+        AdaGrad create(List<ParameterGroup<Config>> groups) {
+            return new AdaGrad(groups);
+        }
+    }
+}

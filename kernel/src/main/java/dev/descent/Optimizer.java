@@ -1,0 +1,317 @@
+package dev.descent;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import dev.descent.kernel.Kernels;
+import dev.descent.kernel.UpdateKernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * An optimizer over groups of {@link Parameter}s: {@link #step()} applies one fused update to every
+ * parameter in place, reading each gradient, value and state element once and writing it once,
+ * and allocates nothing.
+ *
+ * <p>Optimizer state (momentum buffers, moment estimates) lives off-heap in an arena the optimizer
+ * owns, 64-byte aligned, zeroed or set to its initial value; {@link #close()} frees it. An
+ * optimizer is not thread-safe: one thread steps it at a time.
+ *
+ * @param <C> the hyperparameter record of this optimizer kind
+ */
+public abstract sealed class Optimizer<C extends OptimizerConfig> implements AutoCloseable
+        permits Sgd, Adam, AdaGrad, RmsProp {
+
+    /** Alignment, in bytes, of every state segment. */
+    public static final long STATE_ALIGNMENT = 64;
+
+    final UpdateKernels kernels = Kernels.provider();
+    private final List<ParameterGroup<C>> groups;
+    private final Parameter[] parameters;
+    private final int[] groupOfParameter;
+    private final List<List<String>> stateNamesByGroup;
+    private final MemorySegment[][] state;
+    private final Arena stateArena = Arena.ofShared();
+    private long stepCount;
+    private boolean closed;
+
+    Optimizer(List<ParameterGroup<C>> groups) {
+        this.groups = List.copyOf(groups);
+        final List<Parameter> flat = new ArrayList<>();
+        final List<Integer> owner = new ArrayList<>();
+        final List<List<String>> names = new ArrayList<>();
+        for (int g = 0; g < this.groups.size(); g++) {
+            names.add(List.copyOf(stateNames(this.groups.get(g).config())));
+            for (Parameter p : this.groups.get(g).parameters()) {
+                flat.add(p);
+                owner.add(g);
+            }
+        }
+        this.parameters = flat.toArray(Parameter[]::new);
+        this.groupOfParameter = owner.stream().mapToInt(Integer::intValue).toArray();
+        this.stateNamesByGroup = List.copyOf(names);
+        this.state = new MemorySegment[parameters.length][];
+        try {
+            for (int i = 0; i < parameters.length; i++) {
+                final int g = groupOfParameter[i];
+                final List<String> stateNames = stateNamesByGroup.get(g);
+                state[i] = new MemorySegment[stateNames.size()];
+                for (int k = 0; k < stateNames.size(); k++) {
+                    final MemorySegment s = stateArena.allocate(
+                            parameters[i].length() * Float.BYTES, STATE_ALIGNMENT);
+                    final float initial = initialState(this.groups.get(g).config(), stateNames.get(k));
+                    if (initial != 0f) {
+                        for (long e = 0, n = parameters[i].length(); e < n; e++) {
+                            s.setAtIndex(JAVA_FLOAT, e, initial);
+                        }
+                    }
+                    state[i][k] = s;
+                }
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            stateArena.close();
+            throw e;
+        }
+    }
+
+    /** The names of the state tensors a parameter of a group with {@code config} carries. */
+    abstract List<String> stateNames(C config);
+
+    /** The value state tensor {@code name} starts with. */
+    float initialState(C config, String name) {
+        return 0f;
+    }
+
+    /** Computes the per-step scalars of group {@code groupIndex} for step {@code step} (from 1). */
+    abstract void beginStep(int groupIndex, ParameterGroup<C> group, long step);
+
+    /** Updates elements {@code [offset, offset+count)} of one parameter with its group's scalars. */
+    abstract void update(int groupIndex, Parameter parameter, MemorySegment[] state,
+                         long offset, long count);
+
+    /**
+     * Applies one update to every parameter, using the gradients in their {@code grad()}
+     * segments, and counts the step.
+     *
+     * @throws IllegalStateException if the optimizer is closed or a parameter's memory is no
+     *     longer accessible (arena closed, or confined to another thread); nothing is changed then
+     */
+    public final void step() {
+        checkUsable();
+        final long next = stepCount + 1;
+        for (int g = 0; g < groups.size(); g++) {
+            beginStep(g, groups.get(g), next);
+        }
+        for (int i = 0; i < parameters.length; i++) {
+            update(groupOfParameter[i], parameters[i], state[i], 0, parameters[i].length());
+        }
+        stepCount = next;
+    }
+
+    /** Sets every parameter's gradient to zero. */
+    public final void zeroGrad() {
+        checkUsable();
+        for (Parameter p : parameters) {
+            p.zeroGrad();
+        }
+    }
+
+    /** The number of steps taken so far. */
+    public final long stepCount() {
+        return stepCount;
+    }
+
+    /** The parameter groups, in the order they were given. */
+    public final List<ParameterGroup<C>> groups() {
+        return groups;
+    }
+
+    /** Every parameter of every group, in order. */
+    public final List<Parameter> parameters() {
+        return List.of(parameters);
+    }
+
+    /**
+     * Read-only views of the state tensors of {@code parameter}, by PyTorch's state names (for
+     * example {@code exp_avg}, {@code exp_avg_sq}); empty for plain SGD.
+     *
+     * @throws IllegalArgumentException if the parameter is not in this optimizer
+     * @throws IllegalStateException if the optimizer is closed
+     */
+    public final Map<String, MemorySegment> state(Parameter parameter) {
+        checkOpen();
+        for (int i = 0; i < parameters.length; i++) {
+            if (parameters[i] == parameter) {
+                final List<String> names = stateNamesByGroup.get(groupOfParameter[i]);
+                final Map<String, MemorySegment> views = new LinkedHashMap<>();
+                for (int k = 0; k < names.size(); k++) {
+                    views.put(names.get(k), state[i][k].asReadOnly());
+                }
+                return Collections.unmodifiableMap(views);
+            }
+        }
+        throw new IllegalArgumentException("parameter " + parameter + " is not in this optimizer");
+    }
+
+    /** The implementation running the updates, e.g. {@code panama-256} or {@code scalar}. */
+    public final String kernelName() {
+        return kernels.name();
+    }
+
+    /** Frees the optimizer state; further steps fail. Closing twice does nothing. */
+    @Override
+    public final void close() {
+        if (!closed) {
+            closed = true;
+            stateArena.close();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(getClass().getSimpleName() + " is closed");
+        }
+    }
+
+    private void checkUsable() {
+        checkOpen();
+        for (Parameter p : parameters) {
+            if (!p.isAccessible()) {
+                throw new IllegalStateException("parameter '" + p.name()
+                        + "' cannot be accessed: its memory was freed (arena closed) or is"
+                        + " confined to another thread; nothing was updated");
+            }
+        }
+    }
+
+    /**
+     * Builds an optimizer: defaults for every hyperparameter, set fluently, then either one group
+     * ({@link #build(List)}) or several ({@link #group}, then {@link #build()}), each of which may
+     * override the defaults.
+     *
+     * @param <B> the concrete builder
+     * @param <C> the hyperparameter record
+     * @param <O> the optimizer built
+     */
+    public abstract static sealed class Builder<B extends Builder<B, C, O>, C extends OptimizerConfig,
+            O extends Optimizer<C>> permits Sgd.Builder, Adam.Builder, AdaGrad.Builder, RmsProp.Builder {
+
+        private final List<ParameterGroup<C>> groups = new ArrayList<>();
+
+        Builder() {
+        }
+
+        /** A copy with the same hyperparameters and no groups, for per-group overrides. */
+        abstract B copy();
+
+        /** The hyperparameters as a record, after checks that involve several of them. */
+        abstract C config();
+
+        abstract O create(List<ParameterGroup<C>> groups);
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+
+        /** Adds a group that uses the builder's hyperparameters as they are when it is added. */
+        public final B group(List<Parameter> parameters) {
+            return group(parameters, b -> { });
+        }
+
+        /**
+         * Adds a group whose hyperparameters start from this builder's current ones, changed by
+         * {@code overrides}, e.g. {@code g -> g.lr(1e-4).weightDecay(0)}.
+         */
+        public final B group(List<Parameter> parameters, Consumer<? super B> overrides) {
+            Checks.notNull("parameters", parameters);
+            Checks.notNull("overrides", overrides);
+            final B copy = copy();
+            overrides.accept(copy);
+            groups.add(new ParameterGroup<>(checkedList(parameters, groups.size()), copy.config()));
+            return self();
+        }
+
+        /** Builds an optimizer with a single group holding {@code parameters}. */
+        public final O build(List<Parameter> parameters) {
+            if (!groups.isEmpty()) {
+                throw new IllegalStateException("this builder already has " + groups.size()
+                        + " group(s); call build() to use them, or build(parameters) without group()");
+            }
+            Checks.notNull("parameters", parameters);
+            return create(checkedGroups(
+                    List.of(new ParameterGroup<>(checkedList(parameters, 0), config()))));
+        }
+
+        /** Builds an optimizer over the groups added with {@link #group}. */
+        public final O build() {
+            if (groups.isEmpty()) {
+                throw new IllegalStateException("no parameter groups: call group(parameters) first,"
+                        + " or build(parameters) for a single group");
+            }
+            return create(checkedGroups(groups));
+        }
+
+        private static List<Parameter> checkedList(List<Parameter> parameters, int groupIndex) {
+            if (parameters.isEmpty()) {
+                throw new IllegalArgumentException("parameter group " + groupIndex
+                        + " is empty; an optimizer needs at least one parameter per group");
+            }
+            for (int i = 0; i < parameters.size(); i++) {
+                if (parameters.get(i) == null) {
+                    throw new NullPointerException("parameter " + i + " of group " + groupIndex
+                            + " is null");
+                }
+            }
+            return List.copyOf(parameters);
+        }
+
+        private static <C extends OptimizerConfig> List<ParameterGroup<C>> checkedGroups(
+                List<ParameterGroup<C>> groups) {
+            final Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            final Map<String, Parameter> byName = new LinkedHashMap<>();
+            final List<Parameter> all = new ArrayList<>();
+            for (ParameterGroup<C> group : groups) {
+                for (Parameter p : group.parameters()) {
+                    if (!seen.add(p)) {
+                        throw new IllegalArgumentException("parameter '" + p.name()
+                                + "' appears more than once; each parameter may be in one group once");
+                    }
+                    if (byName.putIfAbsent(p.name(), p) != null) {
+                        throw new IllegalArgumentException("two parameters are named '" + p.name()
+                                + "'; names must be unique within an optimizer");
+                    }
+                    all.add(p);
+                }
+            }
+            checkDisjoint(all);
+            return List.copyOf(groups);
+        }
+
+        /** Two parameters sharing memory would be updated twice per step. */
+        private static void checkDisjoint(List<Parameter> all) {
+            for (int i = 0; i < all.size(); i++) {
+                final Parameter a = all.get(i);
+                for (int j = i + 1; j < all.size(); j++) {
+                    final Parameter b = all.get(j);
+                    if (overlap(a.values(), b.values()) || overlap(a.values(), b.grad())
+                            || overlap(a.grad(), b.values())) {
+                        throw new IllegalArgumentException("parameters '" + a.name() + "' and '"
+                                + b.name() + "' share memory; each must have its own values and grad");
+                    }
+                }
+            }
+        }
+
+        private static boolean overlap(MemorySegment x, MemorySegment y) {
+            return x.byteSize() > 0 && y.byteSize() > 0 && x.asOverlappingSlice(y).isPresent();
+        }
+    }
+}

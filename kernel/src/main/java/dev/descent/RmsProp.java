@@ -1,0 +1,157 @@
+package dev.descent;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * RMSProp, as PyTorch's {@code torch.optim.RMSprop}:
+ * <pre>
+ *   g = grad (negated when maximize);  if weightDecay != 0: g += weightDecay * p
+ *   v = alpha*v + (1-alpha)*g^2
+ *   centered: a = alpha*a + (1-alpha)*g;  d = sqrt(v - a^2) + eps      else d = sqrt(v) + eps
+ *   momentum > 0: b = momentum*b + g/d;  p -= lr*b                      else p -= lr*g/d
+ * </pre>
+ * State: {@code square_avg}; {@code momentum_buffer} with momentum; {@code grad_avg} when centered.
+ */
+public final class RmsProp extends Optimizer<RmsProp.Config> {
+
+    /** Default learning rate (PyTorch's). */
+    public static final double LR_DEFAULT = 1e-2;
+    /** Default smoothing constant (PyTorch's). */
+    public static final double ALPHA_DEFAULT = 0.99;
+    /** Default epsilon (PyTorch's). */
+    public static final double EPS_DEFAULT = 1e-8;
+
+    /**
+     * RMSProp hyperparameters of one group.
+     *
+     * @param lr learning rate, finite and {@code >= 0}
+     * @param alpha smoothing constant, in [0, 1]
+     * @param eps term added to the denominator, finite and {@code > 0}
+     * @param weightDecay L2 penalty added to the gradient, finite and {@code >= 0}
+     * @param momentum momentum factor, finite and {@code >= 0}
+     * @param centered normalize by an estimate of the gradient's variance
+     * @param maximize ascend instead of descend
+     */
+    public record Config(double lr, double alpha, double eps, double weightDecay, double momentum,
+                         boolean centered, boolean maximize) implements OptimizerConfig {
+    }
+
+    private RmsProp(List<ParameterGroup<Config>> groups) {
+        super(groups);
+    }
+
+    /** A builder with PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, no momentum. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    List<String> stateNames(Config config) {
+        final List<String> names = new ArrayList<>(List.of("square_avg"));
+        if (config.momentum() > 0) {
+            names.add("momentum_buffer");
+        }
+        if (config.centered()) {
+            names.add("grad_avg");
+        }
+        return names;
+    }
+
+    @Override
+    void beginStep(int groupIndex, ParameterGroup<Config> group, long step) {
+        // Every per-step scalar of RMSProp is a hyperparameter: nothing depends on t.
+    }
+
+    @Override
+    void update(int groupIndex, Parameter parameter, MemorySegment[] state, long offset, long count) {
+        final ParameterGroup<Config> group = groups().get(groupIndex);
+        final Config c = group.config();
+        final boolean withMomentum = c.momentum() > 0;
+        final MemorySegment momentumBuffer = withMomentum ? state[1] : null;
+        final MemorySegment gradAvg = c.centered() ? state[withMomentum ? 2 : 1] : null;
+        kernels.rmsprop(parameter.values(), parameter.grad(), state[0], gradAvg, momentumBuffer,
+                offset, count, c.maximize() ? -1f : 1f, (float) c.weightDecay(), (float) group.lr(),
+                (float) c.alpha(), (float) (1 - c.alpha()), (float) c.eps(), (float) c.momentum());
+    }
+
+    /** Sets RMSProp's hyperparameters; every setter checks its argument at once. */
+    public static final class Builder extends Optimizer.Builder<Builder, Config, RmsProp> {
+        private double lr = LR_DEFAULT;
+        private double alpha = ALPHA_DEFAULT;
+        private double eps = EPS_DEFAULT;
+        private double weightDecay;
+        private double momentum;
+        private boolean centered;
+        private boolean maximize;
+
+        private Builder() {
+        }
+
+        /** Learning rate, finite and {@code >= 0}; default 1e-2. */
+        public Builder lr(double lr) {
+            this.lr = Checks.finiteAtLeast("lr", lr, 0);
+            return this;
+        }
+
+        /** Smoothing constant, in [0, 1]; default 0.99. */
+        public Builder alpha(double alpha) {
+            this.alpha = Checks.unitClosed("alpha", alpha);
+            return this;
+        }
+
+        /** Denominator term, finite and {@code > 0}; default 1e-8. */
+        public Builder eps(double eps) {
+            this.eps = Checks.positiveFinite("eps", eps);
+            return this;
+        }
+
+        /** L2 penalty, finite and {@code >= 0}; default 0. */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = Checks.finiteAtLeast("weightDecay", weightDecay, 0);
+            return this;
+        }
+
+        /** Momentum factor, finite and {@code >= 0}; default 0 (no momentum buffer). */
+        public Builder momentum(double momentum) {
+            this.momentum = Checks.finiteAtLeast("momentum", momentum, 0);
+            return this;
+        }
+
+        /** Centered RMSProp; default false. */
+        public Builder centered(boolean centered) {
+            this.centered = centered;
+            return this;
+        }
+
+        /** Maximize the objective instead of minimizing it; default false. */
+        public Builder maximize(boolean maximize) {
+            this.maximize = maximize;
+            return this;
+        }
+
+        @Override
+        Builder copy() {
+            final Builder b = new Builder();
+            b.lr = lr;
+            b.alpha = alpha;
+            b.eps = eps;
+            b.weightDecay = weightDecay;
+            b.momentum = momentum;
+            b.centered = centered;
+            b.maximize = maximize;
+            return b;
+        }
+
+        @Override
+        Config config() {
+            return new Config(lr, alpha, eps, weightDecay, momentum, centered, maximize);
+        }
+
+        @Override
+        RmsProp create(List<ParameterGroup<Config>> groups) {
+            return new RmsProp(groups);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.descent;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Stochastic gradient descent, optionally with momentum (with dampening) or Nesterov momentum, as
+ * PyTorch's {@code torch.optim.SGD}:
+ * <pre>
+ *   g = grad (negated when maximize);  if weightDecay != 0: g += weightDecay * p
+ *   if momentum != 0:  b = g on the first step, else b = momentum*b + (1-dampening)*g
+ *                      g = nesterov ? g + momentum*b : b
+ *   p -= lr * g
+ * </pre>
+ * State: {@code momentum_buffer} when momentum is non-zero.
+ */
+public final class Sgd extends Optimizer<Sgd.Config> {
+
+    /** Default learning rate (PyTorch's). */
+    public static final double LR_DEFAULT = 1e-3;
+
+    /**
+     * SGD hyperparameters of one group.
+     *
+     * @param lr learning rate, finite and {@code >= 0}
+     * @param momentum momentum factor, finite and {@code >= 0}
+     * @param dampening dampening of the gradient in the momentum buffer, finite
+     * @param weightDecay L2 penalty added to the gradient, finite and {@code >= 0}
+     * @param nesterov Nesterov momentum (needs {@code momentum > 0} and {@code dampening == 0})
+     * @param maximize ascend instead of descend
+     */
+    public record Config(double lr, double momentum, double dampening, double weightDecay,
+                         boolean nesterov, boolean maximize) implements OptimizerConfig {
+    }
+
+    private final float[] lr;
+    private final float[] bufferDecay;
+    private final float[] gradCoef;
+
+    private Sgd(List<ParameterGroup<Config>> groups) {
+        super(groups);
+        lr = new float[groups.size()];
+        bufferDecay = new float[groups.size()];
+        gradCoef = new float[groups.size()];
+    }
+
+    /** A builder with PyTorch's defaults: lr 1e-3, no momentum, no weight decay. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    List<String> stateNames(Config config) {
+        return config.momentum() != 0 ? List.of("momentum_buffer") : List.of();
+    }
+
+    @Override
+    void beginStep(int groupIndex, ParameterGroup<Config> group, long step) {
+        final Config c = group.config();
+        lr[groupIndex] = (float) group.lr();
+        // PyTorch starts the buffer as a copy of the first gradient: over a zeroed buffer that is
+        // the general rule with decay 0 and no dampening.
+        final boolean first = step == 1;
+        bufferDecay[groupIndex] = first ? 0f : (float) c.momentum();
+        gradCoef[groupIndex] = first ? 1f : (float) (1 - c.dampening());
+    }
+
+    @Override
+    void update(int groupIndex, Parameter parameter, MemorySegment[] state, long offset, long count) {
+        final Config c = groups().get(groupIndex).config();
+        final float gradScale = c.maximize() ? -1f : 1f;
+        if (c.momentum() == 0) {
+            kernels.sgd(parameter.values(), parameter.grad(), offset, count, gradScale,
+                    (float) c.weightDecay(), lr[groupIndex]);
+        } else {
+            kernels.sgdMomentum(parameter.values(), parameter.grad(), state[0], offset, count,
+                    gradScale, (float) c.weightDecay(), lr[groupIndex], bufferDecay[groupIndex],
+                    gradCoef[groupIndex], (float) c.momentum(), c.nesterov());
+        }
+    }
+
+    /** Sets SGD's hyperparameters; every setter checks its argument at once. */
+    public static final class Builder extends Optimizer.Builder<Builder, Config, Sgd> {
+        private double lr = LR_DEFAULT;
+        private double momentum;
+        private double dampening;
+        private double weightDecay;
+        private boolean nesterov;
+        private boolean maximize;
+
+        private Builder() {
+        }
+
+        /** Learning rate, finite and {@code >= 0}; default 1e-3. */
+        public Builder lr(double lr) {
+            this.lr = Checks.finiteAtLeast("lr", lr, 0);
+            return this;
+        }
+
+        /** Momentum factor, finite and {@code >= 0}; default 0 (no momentum buffer). */
+        public Builder momentum(double momentum) {
+            this.momentum = Checks.finiteAtLeast("momentum", momentum, 0);
+            return this;
+        }
+
+        /** Dampening for momentum, finite; default 0. */
+        public Builder dampening(double dampening) {
+            this.dampening = Checks.finite("dampening", dampening);
+            return this;
+        }
+
+        /** L2 penalty, finite and {@code >= 0}; default 0. */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = Checks.finiteAtLeast("weightDecay", weightDecay, 0);
+            return this;
+        }
+
+        /** Nesterov momentum; needs momentum {@code > 0} and zero dampening. Default false. */
+        public Builder nesterov(boolean nesterov) {
+            this.nesterov = nesterov;
+            return this;
+        }
+
+        /** Maximize the objective instead of minimizing it; default false. */
+        public Builder maximize(boolean maximize) {
+            this.maximize = maximize;
+            return this;
+        }
+
+        @Override
+        Builder copy() {
+            final Builder b = new Builder();
+            b.lr = lr;
+            b.momentum = momentum;
+            b.dampening = dampening;
+            b.weightDecay = weightDecay;
+            b.nesterov = nesterov;
+            b.maximize = maximize;
+            return b;
+        }
+
+        @Override
+        Config config() {
+            if (nesterov && (momentum <= 0 || dampening != 0)) {
+                throw new IllegalArgumentException("nesterov requires momentum > 0 and dampening == 0,"
+                        + " got momentum " + momentum + " and dampening " + dampening);
+            }
+            return new Config(lr, momentum, dampening, weightDecay, nesterov, maximize);
+        }
+
+        @Override
+        Sgd create(List<ParameterGroup<Config>> groups) {
+            return new Sgd(groups);
+        }
+    }
+}

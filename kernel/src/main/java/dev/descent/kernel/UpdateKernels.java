@@ -1,0 +1,78 @@
+package dev.descent.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The fused update loops, one per optimizer family: each reads every element of its segments once
+ * and writes it once, in place, and allocates nothing.
+ *
+ * <p>All segments hold native-order float32 values and are indexed alike: elements
+ * {@code [offset, offset + count)} of each are updated together. Per-step scalars arrive already
+ * computed (in double, rounded once to float) by the optimizer; a kernel knows nothing of groups,
+ * schedules or threads. Implementations trust their arguments: validation belongs to the public
+ * API, which checks everything before the first write.
+ *
+ * <p>Every implementation performs the same float operations in the same order (the sequences are
+ * spelled out in {@link ScalarUpdateKernels}), so that all of them produce the same bits.
+ * The gradient enters every update as {@code gradScale * grad}, which carries the sign for
+ * {@code maximize} (and later loss-scale and clipping factors) without a separate pass.
+ */
+public interface UpdateKernels {
+
+    /** A short name for logs and benchmarks, e.g. {@code scalar} or {@code panama-256}. */
+    String name();
+
+    /** Width in bits of the vectors the main loop uses; 32 for the scalar loop. */
+    int vectorBitSize();
+
+    /**
+     * Plain SGD: {@code g = gradScale*grad; if weightDecay != 0: g = fma(weightDecay, p, g);
+     * p = fma(-lr, g, p)}.
+     */
+    void sgd(MemorySegment param, MemorySegment grad, long offset, long count,
+             float gradScale, float weightDecay, float lr);
+
+    /**
+     * SGD with a momentum buffer {@code b}: {@code b = fma(bufferDecay, b, gradCoef*g)}, then
+     * {@code g = fma(momentum, b, g)} when {@code nesterov}, else {@code g = b}, then
+     * {@code p = fma(-lr, g, p)}. On the first step the optimizer passes {@code bufferDecay = 0,
+     * gradCoef = 1} over a zeroed buffer, which is PyTorch's {@code b = g}.
+     */
+    void sgdMomentum(MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
+                     long offset, long count, float gradScale, float weightDecay, float lr,
+                     float bufferDecay, float gradCoef, float momentum, boolean nesterov);
+
+    /**
+     * AdaGrad: {@code s = fma(g, g, s); p = fma(-clr, g / (sqrt(s) + eps), p)}, where {@code clr} is
+     * the decayed learning rate of this step.
+     */
+    void adagrad(MemorySegment param, MemorySegment grad, MemorySegment sum,
+                 long offset, long count, float gradScale, float weightDecay, float clr, float eps);
+
+    /**
+     * RMSProp: {@code v = fma(alpha, v, oneMinusAlpha*(g*g))}; when {@code gradAvg} is non-null
+     * (centered) {@code a = fma(alpha, a, oneMinusAlpha*g)} and {@code d = sqrt(fma(-a, a, v)) + eps},
+     * else {@code d = sqrt(v) + eps}; when {@code momentumBuffer} is non-null
+     * {@code b = fma(momentum, b, g/d); p = fma(-lr, b, p)}, else {@code p = fma(-lr, g/d, p)}.
+     */
+    void rmsprop(MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
+                 MemorySegment gradAvg, MemorySegment momentumBuffer, long offset, long count,
+                 float gradScale, float weightDecay, float lr, float alpha, float oneMinusAlpha,
+                 float eps, float momentum);
+
+    /**
+     * Adam and its variants: {@code m = fma(beta1, m, oneMinusBeta1*g);
+     * v = fma(beta2, v, oneMinusBeta2*(g*g))}; with a non-null {@code maxExpAvgSq} (AMSGrad)
+     * {@code vmax = max(vmax, v)} and {@code vmax} replaces {@code v} below;
+     * {@code d = fma(sqrt(v), denomScale, eps); p = fma(-stepSize, m / d, p * paramDecay)}.
+     * {@code weightDecay} is the coupled (L2) term added to the gradient; {@code paramDecay} is
+     * AdamW's decoupled factor {@code 1 - lr*wd} (1 for Adam). {@code denomScale} is
+     * {@code 1/sqrt(1-beta2^t)} in PyTorch's epsilon convention and 1 in the epsilon-hat one,
+     * where the correction is folded into {@code stepSize} instead.
+     */
+    void adam(MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+              MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long offset, long count,
+              float gradScale, float weightDecay, float paramDecay, float beta1,
+              float oneMinusBeta1, float beta2, float oneMinusBeta2, float denomScale, float eps,
+              float stepSize);
+}

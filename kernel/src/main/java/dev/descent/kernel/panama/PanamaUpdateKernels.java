@@ -1,0 +1,214 @@
+package dev.descent.kernel.panama;
+
+import dev.descent.kernel.Kernels;
+import dev.descent.kernel.ScalarUpdateKernels;
+import dev.descent.kernel.UpdateKernels;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The update loops on {@code jdk.incubator.vector}: the body of each is the scalar loop of
+ * {@link ScalarUpdateKernels} lane by lane, the tail is that scalar loop itself.
+ *
+ * <p>The species is a static final so C2 can intrinsify every operation; it is fixed per JVM by
+ * {@value Kernels#VECTOR_BITS_PROP_NAME} (default: see {@link Kernels#vectorBits}). Loaded by
+ * name only after the incubator module is known to be present.
+ */
+public final class PanamaUpdateKernels implements UpdateKernels {
+
+    private static final VectorSpecies<Float> SPECIES = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(Kernels.vectorBits(FloatVector.SPECIES_PREFERRED.vectorBitSize())));
+    private static final int LANES = SPECIES.length();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final long FLOAT_BYTES = Float.BYTES;
+    private static final ScalarUpdateKernels TAIL = ScalarUpdateKernels.INSTANCE;
+
+    /** Called reflectively by {@link Kernels} once the module check has passed. */
+    public PanamaUpdateKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "panama-" + SPECIES.vectorBitSize();
+    }
+
+    @Override
+    public int vectorBitSize() {
+        return SPECIES.vectorBitSize();
+    }
+
+    @Override
+    public void sgd(MemorySegment param, MemorySegment grad, long offset, long count,
+                    float gradScale, float weightDecay, float lr) {
+        final boolean decay = weightDecay != 0f;
+        final FloatVector vScale = broadcast(gradScale);
+        final FloatVector vDecay = broadcast(weightDecay);
+        final FloatVector vNegLr = broadcast(-lr);
+        final long bodyEnd = offset + SPECIES.loopBound(count);
+        long i = offset;
+        for (; i < bodyEnd; i += LANES) {
+            final long at = i * FLOAT_BYTES;
+            final FloatVector p = load(param, at);
+            FloatVector g = load(grad, at).mul(vScale);
+            if (decay) {
+                g = p.fma(vDecay, g);
+            }
+            g.fma(vNegLr, p).intoMemorySegment(param, at, ORDER);
+        }
+        TAIL.sgd(param, grad, i, offset + count - i, gradScale, weightDecay, lr);
+    }
+
+    @Override
+    public void sgdMomentum(MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
+                            long offset, long count, float gradScale, float weightDecay, float lr,
+                            float bufferDecay, float gradCoef, float momentum, boolean nesterov) {
+        final boolean decay = weightDecay != 0f;
+        final FloatVector vScale = broadcast(gradScale);
+        final FloatVector vDecay = broadcast(weightDecay);
+        final FloatVector vNegLr = broadcast(-lr);
+        final FloatVector vBufferDecay = broadcast(bufferDecay);
+        final FloatVector vGradCoef = broadcast(gradCoef);
+        final FloatVector vMomentum = broadcast(momentum);
+        final long bodyEnd = offset + SPECIES.loopBound(count);
+        long i = offset;
+        for (; i < bodyEnd; i += LANES) {
+            final long at = i * FLOAT_BYTES;
+            final FloatVector p = load(param, at);
+            FloatVector g = load(grad, at).mul(vScale);
+            if (decay) {
+                g = p.fma(vDecay, g);
+            }
+            final FloatVector b = load(momentumBuffer, at).fma(vBufferDecay, g.mul(vGradCoef));
+            b.intoMemorySegment(momentumBuffer, at, ORDER);
+            g = nesterov ? b.fma(vMomentum, g) : b;
+            g.fma(vNegLr, p).intoMemorySegment(param, at, ORDER);
+        }
+        TAIL.sgdMomentum(param, grad, momentumBuffer, i, offset + count - i, gradScale,
+                weightDecay, lr, bufferDecay, gradCoef, momentum, nesterov);
+    }
+
+    @Override
+    public void adagrad(MemorySegment param, MemorySegment grad, MemorySegment sum,
+                        long offset, long count, float gradScale, float weightDecay, float clr,
+                        float eps) {
+        final boolean decay = weightDecay != 0f;
+        final FloatVector vScale = broadcast(gradScale);
+        final FloatVector vDecay = broadcast(weightDecay);
+        final FloatVector vNegLr = broadcast(-clr);
+        final FloatVector vEps = broadcast(eps);
+        final long bodyEnd = offset + SPECIES.loopBound(count);
+        long i = offset;
+        for (; i < bodyEnd; i += LANES) {
+            final long at = i * FLOAT_BYTES;
+            final FloatVector p = load(param, at);
+            FloatVector g = load(grad, at).mul(vScale);
+            if (decay) {
+                g = p.fma(vDecay, g);
+            }
+            final FloatVector s = g.fma(g, load(sum, at));
+            s.intoMemorySegment(sum, at, ORDER);
+            final FloatVector d = s.lanewise(VectorOperators.SQRT).add(vEps);
+            g.div(d).fma(vNegLr, p).intoMemorySegment(param, at, ORDER);
+        }
+        TAIL.adagrad(param, grad, sum, i, offset + count - i, gradScale, weightDecay, clr, eps);
+    }
+
+    @Override
+    public void rmsprop(MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
+                        MemorySegment gradAvg, MemorySegment momentumBuffer, long offset,
+                        long count, float gradScale, float weightDecay, float lr, float alpha,
+                        float oneMinusAlpha, float eps, float momentum) {
+        final boolean decay = weightDecay != 0f;
+        final boolean centered = gradAvg != null;
+        final boolean withMomentum = momentumBuffer != null;
+        final FloatVector vScale = broadcast(gradScale);
+        final FloatVector vDecay = broadcast(weightDecay);
+        final FloatVector vNegLr = broadcast(-lr);
+        final FloatVector vAlpha = broadcast(alpha);
+        final FloatVector vOneMinusAlpha = broadcast(oneMinusAlpha);
+        final FloatVector vEps = broadcast(eps);
+        final FloatVector vMomentum = broadcast(momentum);
+        final long bodyEnd = offset + SPECIES.loopBound(count);
+        long i = offset;
+        for (; i < bodyEnd; i += LANES) {
+            final long at = i * FLOAT_BYTES;
+            final FloatVector p = load(param, at);
+            FloatVector g = load(grad, at).mul(vScale);
+            if (decay) {
+                g = p.fma(vDecay, g);
+            }
+            final FloatVector v = load(squareAvg, at).fma(vAlpha, g.mul(g).mul(vOneMinusAlpha));
+            v.intoMemorySegment(squareAvg, at, ORDER);
+            FloatVector variance = v;
+            if (centered) {
+                final FloatVector a = load(gradAvg, at).fma(vAlpha, g.mul(vOneMinusAlpha));
+                a.intoMemorySegment(gradAvg, at, ORDER);
+                variance = a.neg().fma(a, v);
+            }
+            final FloatVector d = variance.lanewise(VectorOperators.SQRT).add(vEps);
+            FloatVector step = g.div(d);
+            if (withMomentum) {
+                step = load(momentumBuffer, at).fma(vMomentum, step);
+                step.intoMemorySegment(momentumBuffer, at, ORDER);
+            }
+            step.fma(vNegLr, p).intoMemorySegment(param, at, ORDER);
+        }
+        TAIL.rmsprop(param, grad, squareAvg, gradAvg, momentumBuffer, i, offset + count - i,
+                gradScale, weightDecay, lr, alpha, oneMinusAlpha, eps, momentum);
+    }
+
+    @Override
+    public void adam(MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                     MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long offset, long count,
+                     float gradScale, float weightDecay, float paramDecay, float beta1,
+                     float oneMinusBeta1, float beta2, float oneMinusBeta2, float denomScale,
+                     float eps, float stepSize) {
+        final boolean decay = weightDecay != 0f;
+        final boolean amsgrad = maxExpAvgSq != null;
+        final FloatVector vScale = broadcast(gradScale);
+        final FloatVector vDecay = broadcast(weightDecay);
+        final FloatVector vParamDecay = broadcast(paramDecay);
+        final FloatVector vBeta1 = broadcast(beta1);
+        final FloatVector vOneMinusBeta1 = broadcast(oneMinusBeta1);
+        final FloatVector vBeta2 = broadcast(beta2);
+        final FloatVector vOneMinusBeta2 = broadcast(oneMinusBeta2);
+        final FloatVector vDenomScale = broadcast(denomScale);
+        final FloatVector vEps = broadcast(eps);
+        final FloatVector vNegStep = broadcast(-stepSize);
+        final long bodyEnd = offset + SPECIES.loopBound(count);
+        long i = offset;
+        for (; i < bodyEnd; i += LANES) {
+            final long at = i * FLOAT_BYTES;
+            final FloatVector p = load(param, at);
+            FloatVector g = load(grad, at).mul(vScale);
+            if (decay) {
+                g = p.fma(vDecay, g);
+            }
+            final FloatVector m = load(expAvg, at).fma(vBeta1, g.mul(vOneMinusBeta1));
+            m.intoMemorySegment(expAvg, at, ORDER);
+            FloatVector v = load(expAvgSq, at).fma(vBeta2, g.mul(g).mul(vOneMinusBeta2));
+            v.intoMemorySegment(expAvgSq, at, ORDER);
+            if (amsgrad) {
+                v = load(maxExpAvgSq, at).max(v);
+                v.intoMemorySegment(maxExpAvgSq, at, ORDER);
+            }
+            final FloatVector d = v.lanewise(VectorOperators.SQRT).fma(vDenomScale, vEps);
+            m.div(d).fma(vNegStep, p.mul(vParamDecay)).intoMemorySegment(param, at, ORDER);
+        }
+        TAIL.adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, i, offset + count - i, gradScale,
+                weightDecay, paramDecay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, denomScale,
+                eps, stepSize);
+    }
+
+    private static FloatVector broadcast(float value) {
+        return FloatVector.broadcast(SPECIES, value);
+    }
+
+    private static FloatVector load(MemorySegment segment, long byteOffset) {
+        return FloatVector.fromMemorySegment(SPECIES, segment, byteOffset, ORDER);
+    }
+}
