@@ -54,7 +54,10 @@ public final class Kernels {
      * @throws IllegalArgumentException if the property is set to anything but 128, 256 or 512
      */
     public static int vectorBits(int preferredBits) {
-        final String configured = System.getProperty(VECTOR_BITS_PROP_NAME);
+        return vectorBits(System.getProperty(VECTOR_BITS_PROP_NAME), preferredBits);
+    }
+
+    static int vectorBits(String configured, int preferredBits) {
         if (configured == null) {
             return preferredBits;
         }

@@ -1,0 +1,218 @@
+package dev.descent.kernel;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The Panama kernels, at the width this JVM was started with, against the scalar kernels: every
+ * kernel and option, on sizes around every vector length, at offsets that misalign the body,
+ * compared bit for bit ({@code Float.floatToRawIntBits}) after several steps.
+ *
+ * <p>Surefire runs this class once per width (128, 256, 512 bits); equality with scalar at each
+ * width is equality across widths. The kernels are warmed up first so that the comparison runs
+ * on C2's intrinsified vector code, not on the interpreter's lane-by-lane fallback.
+ */
+class KernelEquivalenceTest {
+
+    private static final int[] SIZES = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64,
+        65, 100, 127, 128, 129, 1000, 4095, 4096, 4097, 4099, 65537};
+    private static final long[] OFFSETS = {0, 3};
+    private static final int STEPS = 4;
+    private static final int WARM_UP_ROUNDS = 1500;
+    private static final int WARM_UP_SIZE = 1024;
+    /** Every kernel reads at most a parameter, a gradient and three state tensors. */
+    private static final int SEGMENTS = 5;
+
+    private static final UpdateKernels SCALAR = Kernels.scalar();
+    private static UpdateKernels vector;
+    private static Arena arena;
+
+    /** One kernel with one set of options, applied at a given step (scalars vary per step). */
+    @FunctionalInterface
+    interface Variant {
+        void apply(UpdateKernels kernels, MemorySegment[] s, long offset, long count, int step);
+    }
+
+    record Case(String name, Variant variant) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<Case> cases() {
+        final List<Case> cases = new ArrayList<>();
+        for (float wd : new float[] {0f, 0.01f}) {
+            for (float sign : new float[] {1f, -1f}) {
+                final String opts = "wd=" + wd + ",scale=" + sign;
+                cases.add(new Case("sgd " + opts, (k, s, off, n, t) ->
+                        k.sgd(s[0], s[1], off, n, sign, wd, 0.05f)));
+                for (boolean nesterov : new boolean[] {false, true}) {
+                    cases.add(new Case("sgdMomentum nesterov=" + nesterov + " " + opts,
+                            (k, s, off, n, t) -> k.sgdMomentum(s[0], s[1], s[2], off, n, sign, wd,
+                                    0.05f, t == 1 ? 0f : 0.9f, t == 1 ? 1f : 0.75f, 0.9f, nesterov)));
+                }
+                cases.add(new Case("adagrad " + opts, (k, s, off, n, t) ->
+                        k.adagrad(s[0], s[1], s[2], off, n, sign, wd, 0.01f / t, 1e-10f)));
+                for (boolean centered : new boolean[] {false, true}) {
+                    for (boolean momentum : new boolean[] {false, true}) {
+                        cases.add(new Case("rmsprop centered=" + centered + " momentum=" + momentum
+                                + " " + opts, (k, s, off, n, t) -> k.rmsprop(s[0], s[1], s[2],
+                                centered ? s[3] : null, momentum ? s[4] : null, off, n, sign, wd,
+                                0.01f, 0.99f, 0.01f, 1e-8f, 0.9f)));
+                    }
+                }
+                for (boolean amsgrad : new boolean[] {false, true}) {
+                    for (boolean decoupled : new boolean[] {false, true}) {
+                        for (boolean epsHat : new boolean[] {false, true}) {
+                            cases.add(new Case("adam amsgrad=" + amsgrad + " decoupled=" + decoupled
+                                    + " epsHat=" + epsHat + " " + opts, (k, s, off, n, t) -> {
+                                        final double c1 = 1 - Math.pow(0.9, t);
+                                        final double c2 = 1 - Math.pow(0.999, t);
+                                        final float stepSize = (float) (epsHat
+                                                ? 1e-3 * Math.sqrt(c2) / c1 : 1e-3 / c1);
+                                        final float denomScale = epsHat ? 1f
+                                                : (float) (1 / Math.sqrt(c2));
+                                        k.adam(s[0], s[1], s[2], s[3], amsgrad ? s[4] : null, off,
+                                                n, sign, decoupled ? 0f : wd,
+                                                decoupled ? (float) (1 - 1e-3 * wd) : 1f, 0.9f,
+                                                (float) (1 - 0.9), 0.999f, (float) (1 - 0.999),
+                                                denomScale, 1e-8f, stepSize);
+                                    }));
+                        }
+                    }
+                }
+            }
+        }
+        return cases;
+    }
+
+    static Stream<Arguments> casesAndSizes() {
+        final List<Arguments> all = new ArrayList<>();
+        for (Case c : cases()) {
+            for (int size : SIZES) {
+                all.add(Arguments.of(c, size));
+            }
+        }
+        return all.stream();
+    }
+
+    @BeforeAll
+    static void warmUp() {
+        vector = Kernels.panama().orElseThrow(() -> new AssertionError(
+                "the Panama kernels must load in this run (is --add-modules set?)"));
+        arena = Arena.ofShared();
+        final List<Case> cases = cases();
+        final MemorySegment[] segments = randomSegments(WARM_UP_SIZE, new SplittableRandom(1));
+        for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+            for (Case c : cases) {
+                c.variant().apply(vector, segments, 0, WARM_UP_SIZE, 1 + round % 3);
+                c.variant().apply(SCALAR, segments, 0, WARM_UP_SIZE, 1 + round % 3);
+            }
+            // Values drift towards extremes over many rounds; start again from fresh ones.
+            if (round % 50 == 49) {
+                fillRandom(segments, WARM_UP_SIZE, new SplittableRandom(round));
+            }
+        }
+    }
+
+    @AfterAll
+    static void closeArena() {
+        arena.close();
+    }
+
+    @Test
+    void theVectorKernelsHaveTheConfiguredWidth() {
+        final String bits = System.getProperty(Kernels.VECTOR_BITS_PROP_NAME);
+        if (bits != null) {
+            assertEquals(Integer.parseInt(bits), vector.vectorBitSize(), vector.name());
+        }
+        assertEquals("panama-" + vector.vectorBitSize(), vector.name());
+    }
+
+    @ParameterizedTest(name = "{0}, size {1}")
+    @MethodSource("casesAndSizes")
+    void vectorEqualsScalarBitForBit(Case c, int size) {
+        for (long offset : OFFSETS) {
+            final long total = offset + size + 5;
+            final SplittableRandom random = new SplittableRandom(31L * size + offset);
+            final MemorySegment[] expected = randomSegments(total, random);
+            final MemorySegment[] actual = copies(expected);
+            for (int step = 1; step <= STEPS; step++) {
+                c.variant().apply(SCALAR, expected, offset, size, step);
+                c.variant().apply(vector, actual, offset, size, step);
+            }
+            assertBitIdentical(c + " offset " + offset, expected, actual, total);
+        }
+    }
+
+    private static MemorySegment[] randomSegments(long length, SplittableRandom random) {
+        final MemorySegment[] segments = new MemorySegment[SEGMENTS];
+        for (int k = 0; k < SEGMENTS; k++) {
+            segments[k] = arena.allocate(length * Float.BYTES, 64);
+        }
+        fillRandom(segments, length, random);
+        return segments;
+    }
+
+    /**
+     * Values of every kind the kernels meet: ordinary ones over many magnitudes, zeros of both
+     * signs, subnormals, and huge ones; state tensors (index 2..4) stay non-negative where the
+     * optimizer keeps them so (sums of squares), as a real run would.
+     */
+    private static void fillRandom(MemorySegment[] segments, long length, SplittableRandom random) {
+        for (int k = 0; k < SEGMENTS; k++) {
+            for (long i = 0; i < length; i++) {
+                float x = switch (random.nextInt(20)) {
+                    case 0 -> 0f;
+                    case 1 -> -0f;
+                    case 2 -> Float.MIN_VALUE * random.nextInt(1, 1000);
+                    case 3 -> (float) random.nextDouble(-1e30, 1e30);
+                    default -> (float) (random.nextGaussian() * Math.pow(10, random.nextInt(-8, 4)));
+                };
+                if (k >= 2) {
+                    x = Math.abs(x);
+                }
+                segments[k].setAtIndex(JAVA_FLOAT, i, x);
+            }
+        }
+    }
+
+    private static MemorySegment[] copies(MemorySegment[] segments) {
+        final MemorySegment[] copies = new MemorySegment[segments.length];
+        for (int k = 0; k < segments.length; k++) {
+            copies[k] = arena.allocate(segments[k].byteSize(), 64).copyFrom(segments[k]);
+        }
+        return copies;
+    }
+
+    private static void assertBitIdentical(String what, MemorySegment[] expected,
+                                           MemorySegment[] actual, long length) {
+        for (int k = 0; k < expected.length; k++) {
+            for (long i = 0; i < length; i++) {
+                final float e = expected[k].getAtIndex(JAVA_FLOAT, i);
+                final float a = actual[k].getAtIndex(JAVA_FLOAT, i);
+                if (Float.floatToRawIntBits(e) != Float.floatToRawIntBits(a)) {
+                    fail(what + ": segment " + k + " element " + i + ": scalar " + e + " (0x"
+                            + Integer.toHexString(Float.floatToRawIntBits(e)) + "), "
+                            + vector.name() + " " + a + " (0x"
+                            + Integer.toHexString(Float.floatToRawIntBits(a)) + ")");
+                }
+            }
+        }
+    }
+}
