@@ -71,31 +71,17 @@ public final class AdaGrad extends Optimizer<AdaGrad.Config> {
 
     /** Sets AdaGrad's hyperparameters; every setter checks its argument at once. */
     public static final class Builder extends Optimizer.Builder<Builder, Config, AdaGrad> {
-        private double lr = LR_DEFAULT;
         private double lrDecay;
-        private double weightDecay;
         private double initialAccumulatorValue;
         private double eps = EPS_DEFAULT;
-        private boolean maximize;
 
         private Builder() {
-        }
-
-        /** Learning rate, finite and {@code >= 0}; default 1e-2. */
-        public Builder lr(double lr) {
-            this.lr = Checks.finiteAtLeast("lr", lr, 0);
-            return this;
+            super(LR_DEFAULT, 0);
         }
 
         /** Learning-rate decay, finite and {@code >= 0}; default 0. */
         public Builder lrDecay(double lrDecay) {
             this.lrDecay = Checks.finiteAtLeast("lrDecay", lrDecay, 0);
-            return this;
-        }
-
-        /** L2 penalty, finite and {@code >= 0}; default 0. */
-        public Builder weightDecay(double weightDecay) {
-            this.weightDecay = Checks.finiteAtLeast("weightDecay", weightDecay, 0);
             return this;
         }
 
@@ -112,22 +98,13 @@ public final class AdaGrad extends Optimizer<AdaGrad.Config> {
             return this;
         }
 
-        /** Maximize the objective instead of minimizing it; default false. */
-        public Builder maximize(boolean maximize) {
-            this.maximize = maximize;
-            return this;
-        }
-
         @Override
         Builder copy() {
             final Builder b = new Builder();
-            b.lr = lr;
             b.lrDecay = lrDecay;
-            b.weightDecay = weightDecay;
             b.initialAccumulatorValue = initialAccumulatorValue;
             b.eps = eps;
-            b.maximize = maximize;
-            return b;
+            return b.withCommonSettingsOf(this);
         }
 
         @Override

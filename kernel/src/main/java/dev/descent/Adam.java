@@ -95,25 +95,16 @@ public final class Adam extends Optimizer<Adam.Config> {
 
     /** Sets Adam's (or AdamW's) hyperparameters; every setter checks its argument at once. */
     public static final class Builder extends Optimizer.Builder<Builder, Config, Adam> {
-        private double lr = LR_DEFAULT;
         private double beta1 = BETA1_DEFAULT;
         private double beta2 = BETA2_DEFAULT;
         private double eps = EPS_DEFAULT;
-        private double weightDecay;
         private final boolean decoupledWeightDecay;
         private boolean amsgrad;
-        private boolean maximize;
         private EpsilonMode epsilonMode = EpsilonMode.PYTORCH;
 
         Builder(boolean decoupledWeightDecay, double weightDecay) {
+            super(LR_DEFAULT, weightDecay);
             this.decoupledWeightDecay = decoupledWeightDecay;
-            this.weightDecay = weightDecay;
-        }
-
-        /** Learning rate, finite and {@code >= 0}; default 1e-3. */
-        public Builder lr(double lr) {
-            this.lr = Checks.finiteAtLeast("lr", lr, 0);
-            return this;
         }
 
         /** Moment decays, each in [0, 1); default (0.9, 0.999). */
@@ -131,24 +122,9 @@ public final class Adam extends Optimizer<Adam.Config> {
             return this;
         }
 
-        /**
-         * Weight decay, finite and {@code >= 0}: an L2 term in the gradient for Adam, a decay of
-         * the parameter for AdamW. Default 0 for Adam, 1e-2 for AdamW.
-         */
-        public Builder weightDecay(double weightDecay) {
-            this.weightDecay = Checks.finiteAtLeast("weightDecay", weightDecay, 0);
-            return this;
-        }
-
         /** Use AMSGrad's running maximum of the second moment; default false. */
         public Builder amsgrad(boolean amsgrad) {
             this.amsgrad = amsgrad;
-            return this;
-        }
-
-        /** Maximize the objective instead of minimizing it; default false. */
-        public Builder maximize(boolean maximize) {
-            this.maximize = maximize;
             return this;
         }
 
@@ -161,14 +137,12 @@ public final class Adam extends Optimizer<Adam.Config> {
         @Override
         Builder copy() {
             final Builder b = new Builder(decoupledWeightDecay, weightDecay);
-            b.lr = lr;
             b.beta1 = beta1;
             b.beta2 = beta2;
             b.eps = eps;
             b.amsgrad = amsgrad;
-            b.maximize = maximize;
             b.epsilonMode = epsilonMode;
-            return b;
+            return b.withCommonSettingsOf(this);
         }
 
         @Override

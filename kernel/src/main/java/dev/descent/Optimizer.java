@@ -204,8 +204,42 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             O extends Optimizer<C>> permits Sgd.Builder, Adam.Builder, AdaGrad.Builder, RmsProp.Builder {
 
         private final List<ParameterGroup<C>> groups = new ArrayList<>();
+        double lr;
+        double weightDecay;
+        boolean maximize;
 
-        Builder() {
+        Builder(double lr, double weightDecay) {
+            this.lr = lr;
+            this.weightDecay = weightDecay;
+        }
+
+        /** Learning rate, finite and {@code >= 0}; the default is the optimizer's (PyTorch's). */
+        public final B lr(double lr) {
+            this.lr = Checks.finiteAtLeast("lr", lr, 0);
+            return self();
+        }
+
+        /**
+         * Weight decay, finite and {@code >= 0}: an L2 term added to the gradient, except for
+         * AdamW, which decays the parameter instead. Default 0 (1e-2 for AdamW).
+         */
+        public final B weightDecay(double weightDecay) {
+            this.weightDecay = Checks.finiteAtLeast("weightDecay", weightDecay, 0);
+            return self();
+        }
+
+        /** Maximize the objective instead of minimizing it (negates the gradient); default false. */
+        public final B maximize(boolean maximize) {
+            this.maximize = maximize;
+            return self();
+        }
+
+        /** Copies the settings every optimizer has into {@code copy}, for {@link #copy()}. */
+        final B withCommonSettingsOf(Builder<B, C, O> source) {
+            lr = source.lr;
+            weightDecay = source.weightDecay;
+            maximize = source.maximize;
+            return self();
         }
 
         /** A copy with the same hyperparameters and no groups, for per-group overrides. */

@@ -78,21 +78,13 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
 
     /** Sets RMSProp's hyperparameters; every setter checks its argument at once. */
     public static final class Builder extends Optimizer.Builder<Builder, Config, RmsProp> {
-        private double lr = LR_DEFAULT;
         private double alpha = ALPHA_DEFAULT;
         private double eps = EPS_DEFAULT;
-        private double weightDecay;
         private double momentum;
         private boolean centered;
-        private boolean maximize;
 
         private Builder() {
-        }
-
-        /** Learning rate, finite and {@code >= 0}; default 1e-2. */
-        public Builder lr(double lr) {
-            this.lr = Checks.finiteAtLeast("lr", lr, 0);
-            return this;
+            super(LR_DEFAULT, 0);
         }
 
         /** Smoothing constant, in [0, 1]; default 0.99. */
@@ -104,12 +96,6 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
         /** Denominator term, finite and {@code > 0}; default 1e-8. */
         public Builder eps(double eps) {
             this.eps = Checks.positiveFinite("eps", eps);
-            return this;
-        }
-
-        /** L2 penalty, finite and {@code >= 0}; default 0. */
-        public Builder weightDecay(double weightDecay) {
-            this.weightDecay = Checks.finiteAtLeast("weightDecay", weightDecay, 0);
             return this;
         }
 
@@ -125,23 +111,14 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
             return this;
         }
 
-        /** Maximize the objective instead of minimizing it; default false. */
-        public Builder maximize(boolean maximize) {
-            this.maximize = maximize;
-            return this;
-        }
-
         @Override
         Builder copy() {
             final Builder b = new Builder();
-            b.lr = lr;
             b.alpha = alpha;
             b.eps = eps;
-            b.weightDecay = weightDecay;
             b.momentum = momentum;
             b.centered = centered;
-            b.maximize = maximize;
-            return b;
+            return b.withCommonSettingsOf(this);
         }
 
         @Override

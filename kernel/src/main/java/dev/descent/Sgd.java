@@ -81,20 +81,12 @@ public final class Sgd extends Optimizer<Sgd.Config> {
 
     /** Sets SGD's hyperparameters; every setter checks its argument at once. */
     public static final class Builder extends Optimizer.Builder<Builder, Config, Sgd> {
-        private double lr = LR_DEFAULT;
         private double momentum;
         private double dampening;
-        private double weightDecay;
         private boolean nesterov;
-        private boolean maximize;
 
         private Builder() {
-        }
-
-        /** Learning rate, finite and {@code >= 0}; default 1e-3. */
-        public Builder lr(double lr) {
-            this.lr = Checks.finiteAtLeast("lr", lr, 0);
-            return this;
+            super(LR_DEFAULT, 0);
         }
 
         /** Momentum factor, finite and {@code >= 0}; default 0 (no momentum buffer). */
@@ -109,34 +101,19 @@ public final class Sgd extends Optimizer<Sgd.Config> {
             return this;
         }
 
-        /** L2 penalty, finite and {@code >= 0}; default 0. */
-        public Builder weightDecay(double weightDecay) {
-            this.weightDecay = Checks.finiteAtLeast("weightDecay", weightDecay, 0);
-            return this;
-        }
-
         /** Nesterov momentum; needs momentum {@code > 0} and zero dampening. Default false. */
         public Builder nesterov(boolean nesterov) {
             this.nesterov = nesterov;
             return this;
         }
 
-        /** Maximize the objective instead of minimizing it; default false. */
-        public Builder maximize(boolean maximize) {
-            this.maximize = maximize;
-            return this;
-        }
-
         @Override
         Builder copy() {
             final Builder b = new Builder();
-            b.lr = lr;
             b.momentum = momentum;
             b.dampening = dampening;
-            b.weightDecay = weightDecay;
             b.nesterov = nesterov;
-            b.maximize = maximize;
-            return b;
+            return b.withCommonSettingsOf(this);
         }
 
         @Override

@@ -38,10 +38,7 @@ public final class ScalarUpdateKernels implements UpdateKernels {
         for (long i = offset, end = offset + count; i < end; i++) {
             final long at = i * Float.BYTES;
             final float p = param.get(JAVA_FLOAT, at);
-            float g = gradScale * grad.get(JAVA_FLOAT, at);
-            if (decay) {
-                g = Math.fma(weightDecay, p, g);
-            }
+            float g = gradient(grad, at, p, gradScale, decay, weightDecay);
             param.set(JAVA_FLOAT, at, Math.fma(negLr, g, p));
         }
     }
@@ -55,10 +52,7 @@ public final class ScalarUpdateKernels implements UpdateKernels {
         for (long i = offset, end = offset + count; i < end; i++) {
             final long at = i * Float.BYTES;
             final float p = param.get(JAVA_FLOAT, at);
-            float g = gradScale * grad.get(JAVA_FLOAT, at);
-            if (decay) {
-                g = Math.fma(weightDecay, p, g);
-            }
+            float g = gradient(grad, at, p, gradScale, decay, weightDecay);
             final float b = Math.fma(bufferDecay, momentumBuffer.get(JAVA_FLOAT, at), gradCoef * g);
             momentumBuffer.set(JAVA_FLOAT, at, b);
             g = nesterov ? Math.fma(momentum, b, g) : b;
@@ -75,10 +69,7 @@ public final class ScalarUpdateKernels implements UpdateKernels {
         for (long i = offset, end = offset + count; i < end; i++) {
             final long at = i * Float.BYTES;
             final float p = param.get(JAVA_FLOAT, at);
-            float g = gradScale * grad.get(JAVA_FLOAT, at);
-            if (decay) {
-                g = Math.fma(weightDecay, p, g);
-            }
+            float g = gradient(grad, at, p, gradScale, decay, weightDecay);
             final float s = Math.fma(g, g, sum.get(JAVA_FLOAT, at));
             sum.set(JAVA_FLOAT, at, s);
             final float d = sqrt(s) + eps;
@@ -98,10 +89,7 @@ public final class ScalarUpdateKernels implements UpdateKernels {
         for (long i = offset, end = offset + count; i < end; i++) {
             final long at = i * Float.BYTES;
             final float p = param.get(JAVA_FLOAT, at);
-            float g = gradScale * grad.get(JAVA_FLOAT, at);
-            if (decay) {
-                g = Math.fma(weightDecay, p, g);
-            }
+            float g = gradient(grad, at, p, gradScale, decay, weightDecay);
             final float v = Math.fma(alpha, squareAvg.get(JAVA_FLOAT, at), oneMinusAlpha * (g * g));
             squareAvg.set(JAVA_FLOAT, at, v);
             final float d;
@@ -133,10 +121,7 @@ public final class ScalarUpdateKernels implements UpdateKernels {
         for (long i = offset, end = offset + count; i < end; i++) {
             final long at = i * Float.BYTES;
             final float p = param.get(JAVA_FLOAT, at);
-            float g = gradScale * grad.get(JAVA_FLOAT, at);
-            if (decay) {
-                g = Math.fma(weightDecay, p, g);
-            }
+            float g = gradient(grad, at, p, gradScale, decay, weightDecay);
             final float m = Math.fma(beta1, expAvg.get(JAVA_FLOAT, at), oneMinusBeta1 * g);
             expAvg.set(JAVA_FLOAT, at, m);
             float v = Math.fma(beta2, expAvgSq.get(JAVA_FLOAT, at), oneMinusBeta2 * (g * g));
@@ -148,6 +133,13 @@ public final class ScalarUpdateKernels implements UpdateKernels {
             final float d = Math.fma(sqrt(v), denomScale, eps);
             param.set(JAVA_FLOAT, at, Math.fma(negStep, m / d, p * paramDecay));
         }
+    }
+
+    /** The gradient as every update sees it: scaled (sign, unscale, clip), plus the L2 term. */
+    private static float gradient(MemorySegment grad, long at, float p, float gradScale,
+                                  boolean decay, float weightDecay) {
+        final float g = gradScale * grad.get(JAVA_FLOAT, at);
+        return decay ? Math.fma(weightDecay, p, g) : g;
     }
 
     /** Correctly rounded float square root (the double root of a float rounds to the float root). */

@@ -53,10 +53,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         for (; i < bodyEnd; i += LANES) {
             final long at = i * FLOAT_BYTES;
             final FloatVector p = load(param, at);
-            FloatVector g = load(grad, at).mul(vScale);
-            if (decay) {
-                g = p.fma(vDecay, g);
-            }
+            FloatVector g = gradient(grad, at, p, vScale, decay, vDecay);
             g.fma(vNegLr, p).intoMemorySegment(param, at, ORDER);
         }
         TAIL.sgd(param, grad, i, offset + count - i, gradScale, weightDecay, lr);
@@ -78,10 +75,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         for (; i < bodyEnd; i += LANES) {
             final long at = i * FLOAT_BYTES;
             final FloatVector p = load(param, at);
-            FloatVector g = load(grad, at).mul(vScale);
-            if (decay) {
-                g = p.fma(vDecay, g);
-            }
+            FloatVector g = gradient(grad, at, p, vScale, decay, vDecay);
             final FloatVector b = load(momentumBuffer, at).fma(vBufferDecay, g.mul(vGradCoef));
             b.intoMemorySegment(momentumBuffer, at, ORDER);
             g = nesterov ? b.fma(vMomentum, g) : b;
@@ -105,10 +99,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         for (; i < bodyEnd; i += LANES) {
             final long at = i * FLOAT_BYTES;
             final FloatVector p = load(param, at);
-            FloatVector g = load(grad, at).mul(vScale);
-            if (decay) {
-                g = p.fma(vDecay, g);
-            }
+            FloatVector g = gradient(grad, at, p, vScale, decay, vDecay);
             final FloatVector s = g.fma(g, load(sum, at));
             s.intoMemorySegment(sum, at, ORDER);
             final FloatVector d = s.lanewise(VectorOperators.SQRT).add(vEps);
@@ -137,10 +128,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         for (; i < bodyEnd; i += LANES) {
             final long at = i * FLOAT_BYTES;
             final FloatVector p = load(param, at);
-            FloatVector g = load(grad, at).mul(vScale);
-            if (decay) {
-                g = p.fma(vDecay, g);
-            }
+            FloatVector g = gradient(grad, at, p, vScale, decay, vDecay);
             final FloatVector v = load(squareAvg, at).fma(vAlpha, g.mul(g).mul(vOneMinusAlpha));
             v.intoMemorySegment(squareAvg, at, ORDER);
             FloatVector variance = v;
@@ -184,10 +172,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         for (; i < bodyEnd; i += LANES) {
             final long at = i * FLOAT_BYTES;
             final FloatVector p = load(param, at);
-            FloatVector g = load(grad, at).mul(vScale);
-            if (decay) {
-                g = p.fma(vDecay, g);
-            }
+            FloatVector g = gradient(grad, at, p, vScale, decay, vDecay);
             final FloatVector m = load(expAvg, at).fma(vBeta1, g.mul(vOneMinusBeta1));
             m.intoMemorySegment(expAvg, at, ORDER);
             FloatVector v = load(expAvgSq, at).fma(vBeta2, g.mul(g).mul(vOneMinusBeta2));
@@ -202,6 +187,13 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         TAIL.adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, i, offset + count - i, gradScale,
                 weightDecay, paramDecay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, denomScale,
                 eps, stepSize);
+    }
+
+    /** The scalar {@code gradient} of {@link ScalarUpdateKernels}, lane by lane. */
+    private static FloatVector gradient(MemorySegment grad, long at, FloatVector p,
+                                        FloatVector scale, boolean decay, FloatVector weightDecay) {
+        final FloatVector g = load(grad, at).mul(scale);
+        return decay ? p.fma(weightDecay, g) : g;
     }
 
     private static FloatVector broadcast(float value) {
