@@ -37,8 +37,8 @@ public final class AdaGrad extends Optimizer<AdaGrad.Config> {
 
     private final float[] clr;
 
-    private AdaGrad(List<ParameterGroup<Config>> groups) {
-        super(groups);
+    private AdaGrad(List<ParameterGroup<Config>> groups, int threads) {
+        super(groups, threads);
         clr = new float[groups.size()];
     }
 
@@ -113,8 +113,8 @@ public final class AdaGrad extends Optimizer<AdaGrad.Config> {
         }
 
         @Override
-        AdaGrad create(List<ParameterGroup<Config>> groups) {
-            return new AdaGrad(groups);
+        AdaGrad create(List<ParameterGroup<Config>> groups, int threads) {
+            return new AdaGrad(groups, threads);
         }
     }
 }

@@ -48,8 +48,8 @@ public final class Adam extends Optimizer<Adam.Config> {
     private final float[] denomScale;
     private final float[] paramDecay;
 
-    private Adam(List<ParameterGroup<Config>> groups) {
-        super(groups);
+    private Adam(List<ParameterGroup<Config>> groups, int threads) {
+        super(groups, threads);
         stepSize = new float[groups.size()];
         denomScale = new float[groups.size()];
         paramDecay = new float[groups.size()];
@@ -152,8 +152,8 @@ public final class Adam extends Optimizer<Adam.Config> {
         }
 
         @Override
-        Adam create(List<ParameterGroup<Config>> groups) {
-            return new Adam(groups);
+        Adam create(List<ParameterGroup<Config>> groups, int threads) {
+            return new Adam(groups, threads);
         }
     }
 }

@@ -32,6 +32,19 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     /** Alignment, in bytes, of every state segment. */
     public static final long STATE_ALIGNMENT = 64;
 
+    /**
+     * System property: the fewest elements worth handing to another thread; a step over fewer
+     * than twice this runs on the caller's thread alone, where a hand-off would cost more than it
+     * saves.
+     */
+    public static final String MIN_ELEMENTS_PER_THREAD_PROP_NAME = "descent.step.minElementsPerThread";
+    /** Default of {@link #MIN_ELEMENTS_PER_THREAD_PROP_NAME}. */
+    public static final long MIN_ELEMENTS_PER_THREAD_DEFAULT = 1 << 15;
+    /** Share boundaries fall on multiples of this many elements: one cache line of floats. */
+    private static final long SHARE_GRANULE = 16;
+    private static final long MIN_ELEMENTS_PER_THREAD =
+            Long.getLong(MIN_ELEMENTS_PER_THREAD_PROP_NAME, MIN_ELEMENTS_PER_THREAD_DEFAULT);
+
     final UpdateKernels kernels = Kernels.provider();
     private final List<ParameterGroup<C>> groups;
     private final Parameter[] parameters;
@@ -39,11 +52,17 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     private final List<List<String>> stateNamesByGroup;
     private final MemorySegment[][] state;
     private final Arena stateArena = Arena.ofShared();
+    /** Where each parameter starts in the concatenation of all of them; the last entry is the total. */
+    private final long[] starts;
+    private final int threads;
+    private StepWorkers workers;
+    private int shares;
     private long stepCount;
     private boolean closed;
 
-    Optimizer(List<ParameterGroup<C>> groups) {
+    Optimizer(List<ParameterGroup<C>> groups, int threads) {
         this.groups = List.copyOf(groups);
+        this.threads = threads;
         final List<Parameter> flat = new ArrayList<>();
         final List<Integer> owner = new ArrayList<>();
         final List<List<String>> names = new ArrayList<>();
@@ -57,6 +76,10 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         this.parameters = flat.toArray(Parameter[]::new);
         this.groupOfParameter = owner.stream().mapToInt(Integer::intValue).toArray();
         this.stateNamesByGroup = List.copyOf(names);
+        this.starts = new long[parameters.length + 1];
+        for (int i = 0; i < parameters.length; i++) {
+            starts[i + 1] = starts[i] + parameters[i].length();
+        }
         this.state = new MemorySegment[parameters.length][];
         try {
             for (int i = 0; i < parameters.length; i++) {
@@ -109,10 +132,67 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         for (int g = 0; g < groups.size(); g++) {
             beginStep(g, groups.get(g), next);
         }
-        for (int i = 0; i < parameters.length; i++) {
-            update(groupOfParameter[i], parameters[i], state[i], 0, parameters[i].length());
+        shares = shareCount();
+        if (shares == 1) {
+            runShare(0);
+        } else {
+            workers.run(shares - 1);
         }
         stepCount = next;
+    }
+
+    /**
+     * How many threads this step uses: the total element range is cut into equal shares across
+     * all parameters, so hundreds of small tensors balance as well as one large one.
+     */
+    private int shareCount() {
+        final long total = starts[parameters.length];
+        final long wanted = Math.min(threads, total / MIN_ELEMENTS_PER_THREAD);
+        if (wanted < 2) {
+            return 1;
+        }
+        if (workers == null) {
+            workers = new StepWorkers(threads - 1, this::runShare, getClass().getSimpleName());
+        }
+        for (Parameter p : parameters) {
+            if (!workers.canAccess(p)) {
+                return 1; // memory confined to the caller's thread: only it may step
+            }
+        }
+        return (int) wanted;
+    }
+
+    /** Updates share {@code k} of the concatenated elements, slice by slice. */
+    private void runShare(int k) {
+        final long lo = shareStart(k);
+        final long hi = shareStart(k + 1);
+        int i = firstParameterEndingAfter(lo);
+        for (; i < parameters.length && starts[i] < hi; i++) {
+            final long from = Math.max(lo, starts[i]) - starts[i];
+            final long to = Math.min(hi, starts[i + 1]) - starts[i];
+            if (to > from) {
+                update(groupOfParameter[i], parameters[i], state[i], from, to - from);
+            }
+        }
+    }
+
+    private long shareStart(int k) {
+        final long total = starts[parameters.length];
+        return k >= shares ? total : (total / shares * k) / SHARE_GRANULE * SHARE_GRANULE;
+    }
+
+    private int firstParameterEndingAfter(long element) {
+        int lo = 0;
+        int hi = parameters.length;
+        while (lo < hi) {
+            final int mid = (lo + hi) >>> 1;
+            if (starts[mid + 1] <= element) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     /** Sets every parameter's gradient to zero. */
@@ -165,11 +245,19 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         return kernels.name();
     }
 
-    /** Frees the optimizer state; further steps fail. Closing twice does nothing. */
+    /** The most threads a step of this optimizer uses, the caller's included. */
+    public final int threads() {
+        return threads;
+    }
+
+    /** Stops the worker threads and frees the optimizer state; further steps fail. Closing twice does nothing. */
     @Override
     public final void close() {
         if (!closed) {
             closed = true;
+            if (workers != null) {
+                workers.close();
+            }
             stateArena.close();
         }
     }
@@ -207,10 +295,26 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         double lr;
         double weightDecay;
         boolean maximize;
+        int threads = Runtime.getRuntime().availableProcessors();
 
         Builder(double lr, double weightDecay) {
             this.lr = lr;
             this.weightDecay = weightDecay;
+        }
+
+        /**
+         * The most threads one step uses, the caller's included; default all available
+         * processors, 1 steps on the caller's thread only. Workers start with the first step big
+         * enough to share and stop on {@link Optimizer#close()}. Results are bit-identical for
+         * every thread count. Applies to the whole optimizer, not to a group.
+         */
+        public final B threads(int threads) {
+            if (threads < 1 || threads > StepWorkers.MAX_WORKERS + 1) {
+                throw new IllegalArgumentException("threads must be in [1, "
+                        + (StepWorkers.MAX_WORKERS + 1) + "], got " + threads);
+            }
+            this.threads = threads;
+            return self();
         }
 
         /** Learning rate, finite and {@code >= 0}; the default is the optimizer's (PyTorch's). */
@@ -239,6 +343,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             lr = source.lr;
             weightDecay = source.weightDecay;
             maximize = source.maximize;
+            threads = source.threads;
             return self();
         }
 
@@ -248,7 +353,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         /** The hyperparameters as a record, after checks that involve several of them. */
         abstract C config();
 
-        abstract O create(List<ParameterGroup<C>> groups);
+        abstract O create(List<ParameterGroup<C>> groups, int threads);
 
         @SuppressWarnings("unchecked")
         private B self() {
@@ -269,6 +374,10 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             Checks.notNull("overrides", overrides);
             final B copy = copy();
             overrides.accept(copy);
+            if (copy.threads != threads) {
+                throw new IllegalArgumentException("threads applies to the whole optimizer; set it"
+                        + " on the builder, not in a group's overrides (got " + copy.threads + ")");
+            }
             groups.add(new ParameterGroup<>(checkedList(parameters, groups.size()), copy.config()));
             return self();
         }
@@ -281,7 +390,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             }
             Checks.notNull("parameters", parameters);
             return create(checkedGroups(
-                    List.of(new ParameterGroup<>(checkedList(parameters, 0), config()))));
+                    List.of(new ParameterGroup<>(checkedList(parameters, 0), config()))), threads);
         }
 
         /** Builds an optimizer over the groups added with {@link #group}. */
@@ -290,7 +399,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
                 throw new IllegalStateException("no parameter groups: call group(parameters) first,"
                         + " or build(parameters) for a single group");
             }
-            return create(checkedGroups(groups));
+            return create(checkedGroups(groups), threads);
         }
 
         private static List<Parameter> checkedList(List<Parameter> parameters, int groupIndex) {

@@ -38,8 +38,8 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
                          boolean centered, boolean maximize) implements OptimizerConfig {
     }
 
-    private RmsProp(List<ParameterGroup<Config>> groups) {
-        super(groups);
+    private RmsProp(List<ParameterGroup<Config>> groups, int threads) {
+        super(groups, threads);
     }
 
     /** A builder with PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, no momentum. */
@@ -127,8 +127,8 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
         }
 
         @Override
-        RmsProp create(List<ParameterGroup<Config>> groups) {
-            return new RmsProp(groups);
+        RmsProp create(List<ParameterGroup<Config>> groups, int threads) {
+            return new RmsProp(groups, threads);
         }
     }
 }

@@ -37,8 +37,8 @@ public final class Sgd extends Optimizer<Sgd.Config> {
     private final float[] bufferDecay;
     private final float[] gradCoef;
 
-    private Sgd(List<ParameterGroup<Config>> groups) {
-        super(groups);
+    private Sgd(List<ParameterGroup<Config>> groups, int threads) {
+        super(groups, threads);
         lr = new float[groups.size()];
         bufferDecay = new float[groups.size()];
         gradCoef = new float[groups.size()];
@@ -126,8 +126,8 @@ public final class Sgd extends Optimizer<Sgd.Config> {
         }
 
         @Override
-        Sgd create(List<ParameterGroup<Config>> groups) {
-            return new Sgd(groups);
+        Sgd create(List<ParameterGroup<Config>> groups, int threads) {
+            return new Sgd(groups, threads);
         }
     }
 }
