@@ -6,35 +6,44 @@ final class Checks {
     private Checks() {
     }
 
+    /** Kernels compute in float: a hyperparameter must stay finite once rounded to float. */
+    private static final String FLOAT_RANGE = " and within float range (|x| <= " + Float.MAX_VALUE + ")";
+
     static double finiteAtLeast(String name, double value, double min) {
-        if (!Double.isFinite(value) || value < min) {
+        if (!isFiniteAsFloat(value) || value < min) {
             throw new IllegalArgumentException(
-                    name + " must be a finite number >= " + min + ", got " + value);
+                    name + " must be a finite number >= " + min + FLOAT_RANGE + ", got " + value);
         }
         return value;
     }
 
+    /** A positive value that stays positive in float, as an epsilon must (0/0 otherwise). */
     static double positiveFinite(String name, double value) {
-        if (!Double.isFinite(value) || value <= 0) {
-            throw new IllegalArgumentException(
-                    name + " must be a finite number > 0, got " + value);
+        if (!isFiniteAsFloat(value) || !((float) value > 0)) {
+            throw new IllegalArgumentException(name + " must be a finite number > 0" + FLOAT_RANGE
+                    + " and not below the smallest float (" + Float.MIN_VALUE + "), got " + value);
         }
         return value;
     }
 
     static double finite(String name, double value) {
-        if (!Double.isFinite(value)) {
-            throw new IllegalArgumentException(name + " must be finite, got " + value);
+        if (!isFiniteAsFloat(value)) {
+            throw new IllegalArgumentException(name + " must be finite" + FLOAT_RANGE + ", got " + value);
         }
         return value;
     }
 
-    /** A value in [0, 1), as Adam's betas must be. */
+    /** A value in [0, 1) that also stays below 1 in float, as Adam's betas must. */
     static double unitHalfOpen(String name, double value) {
-        if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException(name + " must be in [0, 1), got " + value);
+        if (!(value >= 0 && (float) value < 1)) {
+            throw new IllegalArgumentException(name + " must be in [0, 1) and below 1 when rounded"
+                    + " to float (at most " + Math.nextDown(1f) + "), got " + value);
         }
         return value;
+    }
+
+    private static boolean isFiniteAsFloat(double value) {
+        return Double.isFinite(value) && Float.isFinite((float) value);
     }
 
     /** A value in [0, 1]. */

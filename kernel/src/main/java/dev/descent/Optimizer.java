@@ -427,6 +427,10 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
                         throw new IllegalArgumentException("parameter '" + p.name()
                                 + "' appears more than once; each parameter may be in one group once");
                     }
+                    if (!p.values().scope().isAlive() || !p.grad().scope().isAlive()) {
+                        throw new IllegalArgumentException("parameter '" + p.name()
+                                + "' belongs to a closed arena; its memory is gone");
+                    }
                     if (byName.putIfAbsent(p.name(), p) != null) {
                         throw new IllegalArgumentException("two parameters are named '" + p.name()
                                 + "'; names must be unique within an optimizer");
@@ -447,7 +451,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
                     if (overlap(a.values(), b.values()) || overlap(a.values(), b.grad())
                             || overlap(a.grad(), b.values())) {
                         throw new IllegalArgumentException("parameters '" + a.name() + "' and '"
-                                + b.name() + "' share memory; each must have its own values and grad");
+                                + b.name() + "' share memory: the values of one overlap the values"
+                                + " or grad of the other, so a step would update them twice");
                     }
                 }
             }

@@ -1,0 +1,262 @@
+package dev.descent;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The three ways to make a {@link Parameter}, its accessors, and that steps write the caller's memory. */
+class ParameterTest {
+
+    private Arena arena;
+
+    @BeforeEach
+    void openArena() {
+        arena = Arena.ofShared();
+    }
+
+    @AfterEach
+    void closeArena() {
+        arena.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 3, 15, 16, 17, 1000, 4099})
+    void allocateGivesZeroedCacheLineAlignedSegments(long length) {
+        final Parameter p = Parameter.allocate(arena, "fc.weight", length);
+        assertEquals("fc.weight", p.name());
+        assertEquals(length, p.length());
+        for (MemorySegment s : List.of(p.values(), p.grad())) {
+            assertEquals(length * Float.BYTES, s.byteSize());
+            assertTrue(s.isNative());
+            assertFalse(s.isReadOnly());
+            assertEquals(0, s.address() % Parameter.ALLOCATION_ALIGNMENT, "address " + s.address());
+            for (long i = 0; i < length; i++) {
+                final long at = i;
+                assertEquals(0, Float.floatToRawIntBits(s.getAtIndex(JAVA_FLOAT, i)),
+                        () -> "element " + at + " is not +0.0");
+            }
+        }
+        assertTrue(p.values().asOverlappingSlice(p.grad()).isEmpty(), "values and grad overlap");
+        assertTrue(p.toString().contains("fc.weight"));
+    }
+
+    @Test
+    void wrapKeepsTheCallersMemory() {
+        final int n = 37;
+        final MemorySegment values = arena.allocate(n * Float.BYTES, 16);
+        final MemorySegment grad = arena.allocate(n * Float.BYTES, 16);
+        for (int i = 0; i < n; i++) {
+            values.setAtIndex(JAVA_FLOAT, i, 1f + i);
+            grad.setAtIndex(JAVA_FLOAT, i, 0.25f * (i % 5 - 2));
+        }
+        final Parameter p = Parameter.wrap("fc.bias", values, grad);
+        assertEquals("fc.bias", p.name());
+        assertEquals(n, p.length());
+        assertEquals(values.address(), p.values().address());
+        assertEquals(grad.address(), p.grad().address());
+        assertEquals(values.byteSize(), p.values().byteSize());
+        // Contents are used as they are, not cleared.
+        assertEquals(1f + 36, p.valueAt(36));
+        assertEquals(0.5f, p.gradAt(4));
+
+        try (Sgd sgd = Sgd.builder().lr(0.5).build(List.of(p))) {
+            sgd.step();
+        }
+        for (int i = 0; i < n; i++) {
+            // p - 0.5 * g with g a multiple of 0.25: exact in float.
+            assertEquals(1f + i - 0.5f * (0.25f * (i % 5 - 2)), values.getAtIndex(JAVA_FLOAT, i),
+                    "element " + i + " seen through the caller's segment");
+        }
+        // Writes through the parameter reach the caller's segments, and back.
+        p.setValueAt(3, 42f);
+        p.setGradAt(4, -7f);
+        assertEquals(42f, values.getAtIndex(JAVA_FLOAT, 3));
+        assertEquals(-7f, grad.getAtIndex(JAVA_FLOAT, 4));
+        grad.setAtIndex(JAVA_FLOAT, 5, 9f);
+        assertEquals(9f, p.gradAt(5));
+    }
+
+    @Test
+    void wrapAcceptsFloatArraySegmentsAndUpdatesTheArray() {
+        final float[] values = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
+        final float[] grads = new float[values.length];
+        Arrays.fill(grads, 2f);
+        final Parameter p = Parameter.wrap("heap", MemorySegment.ofArray(values),
+                MemorySegment.ofArray(grads));
+        try (Sgd sgd = Sgd.builder().lr(0.25).build(List.of(p))) {
+            sgd.step();
+        }
+        for (int i = 0; i < values.length; i++) {
+            assertEquals(i + 1 - 0.5f, values[i]);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("optimizers")
+    void ofArraysUpdatesTheCallersArrayInPlace(Function<List<Parameter>, Optimizer<?>> build) {
+        final int n = 53; // several vectors of any width, plus a tail
+        final SplittableRandom random = new SplittableRandom(42);
+        final float[] values = new float[n];
+        final float[] grads = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextDouble(-1, 1);
+            grads[i] = (float) random.nextDouble(-1, 1);
+        }
+        final float[] valuesBefore = values.clone();
+        final float[] gradsBefore = grads.clone();
+
+        // The same numbers in off-heap memory: what the step must produce in the arrays.
+        final Parameter reference = Parameter.allocate(arena, "reference", n);
+        MemorySegment.copy(values, 0, reference.values(), JAVA_FLOAT, 0, n);
+        MemorySegment.copy(grads, 0, reference.grad(), JAVA_FLOAT, 0, n);
+
+        final Parameter p = Parameter.ofArrays("emb", values, grads);
+        assertEquals("emb", p.name());
+        assertEquals(n, p.length());
+        assertEquals(n * (long) Float.BYTES, p.values().byteSize());
+        assertEquals(values[7], p.valueAt(7));
+        assertEquals(grads[9], p.gradAt(9));
+
+        try (Optimizer<?> onArrays = build.apply(List.of(p));
+             Optimizer<?> offHeap = build.apply(List.of(reference))) {
+            for (int step = 0; step < 3; step++) {
+                onArrays.step();
+                offHeap.step();
+            }
+        }
+        assertArrayEquals(reference.values().toArray(JAVA_FLOAT), values);
+        assertArrayEquals(gradsBefore, grads, "the step must not write the gradient");
+        int moved = 0;
+        for (int i = 0; i < n; i++) {
+            moved += values[i] != valuesBefore[i] ? 1 : 0;
+        }
+        assertEquals(n, moved, "every element of the caller's array should have moved");
+
+        // The parameter is a view of the arrays in both directions.
+        p.setValueAt(0, 123f);
+        assertEquals(123f, values[0]);
+        grads[1] = -4f;
+        assertEquals(-4f, p.gradAt(1));
+        p.zeroGrad();
+        assertArrayEquals(new float[n], grads);
+    }
+
+    @Test
+    void elementAccessorsReadAndWriteTheSegments() {
+        final Parameter p = Parameter.allocate(arena, "w", 10);
+        for (int i = 0; i < 10; i++) {
+            p.setValueAt(i, i * 1.5f);
+            p.setGradAt(i, -i);
+        }
+        for (int i = 0; i < 10; i++) {
+            assertEquals(i * 1.5f, p.valueAt(i));
+            assertEquals(i * 1.5f, p.values().getAtIndex(JAVA_FLOAT, i));
+            assertEquals(-i, p.gradAt(i));
+            assertEquals(-i, p.grad().getAtIndex(JAVA_FLOAT, i));
+        }
+        assertEquals(13.5f, p.valueAt(9));
+        p.setValueAt(9, Float.NaN);
+        assertTrue(Float.isNaN(p.valueAt(9)));
+
+        p.zeroGrad();
+        for (int i = 0; i < 10; i++) {
+            assertEquals(0f, p.gradAt(i));
+        }
+        assertEquals(1.5f, p.valueAt(1), "zeroGrad must leave the values alone");
+    }
+
+    @Test
+    void optimizerZeroGradClearsEveryParameter() {
+        final Parameter a = Parameter.allocate(arena, "a", 5);
+        final Parameter b = Parameter.ofArrays("b", new float[] {1, 2}, new float[] {3, 4});
+        a.setGradAt(4, 1f);
+        a.setValueAt(4, 2f);
+        try (Adam adam = Adam.builder().build(List.of(a, b))) {
+            adam.zeroGrad();
+        }
+        assertArrayEquals(new float[5], a.grad().toArray(JAVA_FLOAT));
+        assertArrayEquals(new float[2], b.grad().toArray(JAVA_FLOAT));
+        assertEquals(2f, a.valueAt(4));
+        assertArrayEquals(new float[] {1, 2}, b.values().toArray(JAVA_FLOAT));
+    }
+
+    static Stream<Named<Function<List<Parameter>, Optimizer<?>>>> optimizers() {
+        return Stream.of(
+                Named.of("Sgd", ps -> Sgd.builder().lr(0.1).weightDecay(0.01).build(ps)),
+                Named.of("Sgd nesterov", ps -> Sgd.builder().lr(0.1).momentum(0.9).nesterov(true)
+                        .build(ps)),
+                Named.of("Adam amsgrad", ps -> Adam.builder().lr(0.01).amsgrad(true).build(ps)),
+                Named.of("AdamW", ps -> AdamW.builder().lr(0.01).build(ps)),
+                Named.of("AdaGrad", ps -> AdaGrad.builder().initialAccumulatorValue(0.1).build(ps)),
+                Named.of("RmsProp centered momentum", ps -> RmsProp.builder().momentum(0.9)
+                        .centered(true).build(ps)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("optimizers")
+    void emptyParametersAreAllowedAndAStepLeavesThemAlone(
+            Function<List<Parameter>, Optimizer<?>> build) {
+        final Parameter allocated = Parameter.allocate(arena, "allocated", 0);
+        final Parameter wrapped = Parameter.wrap("wrapped", arena.allocate(0, 64),
+                arena.allocate(0, 64));
+        final Parameter arrays = Parameter.ofArrays("arrays", new float[0], new float[0]);
+        final Parameter real = Parameter.allocate(arena, "real", 3);
+        real.setValueAt(1, 1f);
+        real.setGradAt(1, 1f);
+        for (Parameter e : List.of(allocated, wrapped, arrays)) {
+            assertEquals(0, e.length());
+            assertEquals(0, e.values().byteSize());
+            assertEquals(0, e.grad().byteSize());
+        }
+
+        try (Optimizer<?> onlyEmpty = build.apply(List.of(allocated, wrapped, arrays))) {
+            onlyEmpty.step();
+            onlyEmpty.step();
+            onlyEmpty.zeroGrad();
+            assertEquals(2, onlyEmpty.stepCount());
+            for (Map.Entry<String, MemorySegment> s : onlyEmpty.state(allocated).entrySet()) {
+                assertEquals(0, s.getValue().byteSize(), s.getKey());
+            }
+        }
+
+        try (Optimizer<?> mixed = build.apply(List.of(allocated, real, arrays, wrapped))) {
+            mixed.step();
+            assertEquals(1, mixed.stepCount());
+        }
+        assertEquals(0f, real.valueAt(0));
+        assertTrue(real.valueAt(1) < 1f, "the non-empty parameter should have moved");
+        assertEquals(0, allocated.length());
+    }
+
+    @Test
+    void parametersListsAreKeptInOrder() {
+        final Parameter a = Parameter.allocate(arena, "a", 1);
+        final Parameter b = Parameter.allocate(arena, "b", 2);
+        final Parameter c = Parameter.allocate(arena, "c", 3);
+        try (Sgd sgd = Sgd.builder().group(List.of(c, a)).group(List.of(b), g -> g.lr(0.5)).build()) {
+            assertEquals(List.of(c, a, b), sgd.parameters());
+            assertSame(b, sgd.groups().get(1).parameters().get(0));
+            assertEquals(0.5, sgd.groups().get(1).lr());
+            assertEquals(Sgd.LR_DEFAULT, sgd.groups().get(0).lr());
+        }
+    }
+}
