@@ -1,23 +1,10 @@
 package dev.descent.samples;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.zip.GZIPInputStream;
-
 /**
  * The diabetes data set (Efron et al., 2004): 442 patients, 10 baseline measurements each, and a
  * measure of disease progression one year later. Attribution in {@code data/README.md}.
- *
- * @param features one row per patient, each column standardized to mean 0 and variance 1
- * @param target disease progression, in its original units (about 25 to 346)
  */
-public record Diabetes(double[][] features, double[] target) {
+public final class Diabetes {
 
     /** Number of features per patient: age, sex, bmi, bp, s1..s6. */
     public static final int FEATURES = 10;
@@ -25,10 +12,13 @@ public record Diabetes(double[][] features, double[] target) {
     private static final String FEATURES_RESOURCE = "/data/diabetes_data_raw.csv.gz";
     private static final String TARGET_RESOURCE = "/data/diabetes_target.csv.gz";
 
-    /** Loads both files from the classpath and standardizes the features. */
-    public static Diabetes load() {
-        final double[][] raw = readRows(FEATURES_RESOURCE);
-        final double[][] target = readRows(TARGET_RESOURCE);
+    /**
+     * Loads both files from the classpath: features standardized to mean 0 and variance 1 per
+     * column, target (about 25 to 346) in its original units.
+     */
+    public static Dataset load() {
+        final double[][] raw = DataFiles.readRows(FEATURES_RESOURCE, DataFiles.WHITESPACE);
+        final double[][] target = DataFiles.readRows(TARGET_RESOURCE, DataFiles.WHITESPACE);
         if (raw.length != target.length) {
             throw new IllegalStateException(FEATURES_RESOURCE + " has " + raw.length + " rows but "
                     + TARGET_RESOURCE + " has " + target.length);
@@ -41,12 +31,7 @@ public record Diabetes(double[][] features, double[] target) {
             }
             y[i] = target[i][0];
         }
-        return new Diabetes(standardize(raw), y);
-    }
-
-    /** Number of patients. */
-    public int rows() {
-        return target.length;
+        return new Dataset(standardize(raw), y);
     }
 
     /**
@@ -74,28 +59,6 @@ public record Diabetes(double[][] features, double[] target) {
         return z;
     }
 
-    /** Reads a gzipped file of whitespace-separated numbers, one row per line. */
-    private static double[][] readRows(String resource) {
-        final InputStream in = Diabetes.class.getResourceAsStream(resource);
-        if (in == null) {
-            throw new IllegalStateException("resource " + resource + " is not on the classpath");
-        }
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(new GZIPInputStream(in), StandardCharsets.US_ASCII))) {
-            final List<double[]> rows = new ArrayList<>();
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (!line.isBlank()) {
-                    final String[] fields = line.trim().split("\\s+");
-                    final double[] row = new double[fields.length];
-                    for (int j = 0; j < fields.length; j++) {
-                        row[j] = Double.parseDouble(fields[j]);
-                    }
-                    rows.add(row);
-                }
-            }
-            return rows.toArray(double[][]::new);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + resource, e);
-        }
+    private Diabetes() {
     }
 }

@@ -1,12 +1,16 @@
 package dev.descent.samples;
 
+import dev.descent.Optimizer;
 import dev.descent.Parameter;
 import java.lang.foreign.Arena;
 import java.util.List;
+import java.util.Random;
 
 /**
  * One linear layer, {@code prediction = x · weight + bias}, trained on mean squared error, with
  * the gradient written out by hand: no autograd, so every number the optimizer sees is visible.
+ * Several samples use it: one neuron on three points, a polynomial (a linear model in the
+ * features x² and x), and the diabetes regressions.
  *
  * <p>The weight and bias are float32 {@link Parameter}s off-heap, as a larger model's would be;
  * sums over the data are taken in double so that the loss itself adds no rounding worth noticing.
@@ -39,8 +43,13 @@ public final class LinearRegression implements AutoCloseable {
         return bias;
     }
 
+    /** The model's output for one row of features. */
+    public double predict(double[] x) {
+        return predict(x, weights(), bias.valueAt(0));
+    }
+
     /** Mean squared error over every row of {@code data}. */
-    public double mse(Diabetes data) {
+    public double mse(Dataset data) {
         final double[] w = weights();
         final double b = bias.valueAt(0);
         double sum = 0;
@@ -51,23 +60,33 @@ public final class LinearRegression implements AutoCloseable {
         return sum / data.rows();
     }
 
+    /** {@link #backward(Dataset, int[], int, int)} over every row: one full batch. */
+    public double backward(Dataset data) {
+        return backward(data, null, 0, data.rows());
+    }
+
     /**
-     * Writes the gradient of the MSE over all of {@code data} (one full batch) into the
-     * parameters' grad segments, and returns the MSE at the current values.
+     * Writes the gradient of the MSE over a batch of rows into the parameters' grad segments, and
+     * returns that batch's MSE at the current values.
      *
-     * <p>With residual {@code r_i = prediction_i - y_i} and {@code L = (1/n) Σ r_i²}:
-     * {@code dL/dweight_j = (2/n) Σ r_i x_ij} and {@code dL/dbias = (2/n) Σ r_i}.
+     * <p>With residual {@code r_i = prediction_i - y_i} and {@code L = (1/n) Σ r_i²} over the n rows
+     * of the batch: {@code dL/dweight_j = (2/n) Σ r_i x_ij} and {@code dL/dbias = (2/n) Σ r_i}.
      * Every gradient is overwritten, so unlike PyTorch's accumulating {@code backward()} there is
      * no need to zero them between steps.
+     *
+     * @param rows the order of the rows, or null for 0, 1, 2, ...
+     * @param from first position in {@code rows} of the batch
+     * @param to one past its last position
      */
-    public double backward(Diabetes data) {
+    public double backward(Dataset data, int[] rows, int from, int to) {
         final double[] w = weights();
         final double b = bias.valueAt(0);
-        final int n = data.rows();
+        final int n = to - from;
         final double[] gradW = new double[w.length];
         double gradB = 0;
         double sum = 0;
-        for (int i = 0; i < n; i++) {
+        for (int k = from; k < to; k++) {
+            final int i = rows == null ? k : rows[k];
             final double[] x = data.features()[i];
             final double r = predict(x, w, b) - data.target()[i];
             sum += r * r;
@@ -84,13 +103,49 @@ public final class LinearRegression implements AutoCloseable {
     }
 
     /**
+     * One epoch of mini-batch gradient descent: the rows in a random order (or in order when
+     * {@code random} is null), cut into batches of {@code batchSize} (the last may be smaller),
+     * one optimizer step per batch.
+     *
+     * @return the mean of the batch losses seen during the epoch, the number a training loop
+     *     usually prints: cheap, but measured while the weights were still moving
+     */
+    public double trainEpoch(Dataset data, Optimizer<?> optimizer, int batchSize, Random random) {
+        final int[] rows = random == null ? null : Shuffle.permutation(data.rows(), random);
+        double lossSum = 0;
+        int batches = 0;
+        for (int from = 0; from < data.rows(); from += batchSize) {
+            lossSum += backward(data, rows, from, Math.min(from + batchSize, data.rows()));
+            optimizer.step();
+            batches++;
+        }
+        return lossSum / batches;
+    }
+
+    /**
      * The best MSE any linear model reaches on {@code data}: solves the normal equations
      * {@code (Aᵀ A) c = Aᵀ y}, with {@code A} the features plus a column of ones for the bias, by
-     * Gaussian elimination in double. The reference every optimizer is measured against.
+     * Gaussian elimination in double. The reference the optimizers are measured against.
      */
-    public static double leastSquaresMse(Diabetes data) {
+    public static double leastSquaresMse(Dataset data) {
+        final double[] coef = leastSquares(data);
+        double sum = 0;
+        for (int i = 0; i < data.rows(); i++) {
+            final double[] a = withOne(data.features()[i]);
+            double prediction = 0;
+            for (int c = 0; c < a.length; c++) {
+                prediction += a[c] * coef[c];
+            }
+            final double r = prediction - data.target()[i];
+            sum += r * r;
+        }
+        return sum / data.rows();
+    }
+
+    /** The least-squares weights, then the bias, in double. */
+    public static double[] leastSquares(Dataset data) {
         final int n = data.rows();
-        final int k = Diabetes.FEATURES + 1;
+        final int k = data.columns() + 1;
         // Augmented matrix [AᵀA | Aᵀy]; column k-1 of A is the constant 1.
         final double[][] m = new double[k][k + 1];
         for (int i = 0; i < n; i++) {
@@ -128,17 +183,7 @@ public final class LinearRegression implements AutoCloseable {
             }
             coef[r] = s / m[r][r];
         }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            final double[] a = withOne(data.features()[i]);
-            double prediction = 0;
-            for (int c = 0; c < k; c++) {
-                prediction += a[c] * coef[c];
-            }
-            final double r = prediction - data.target()[i];
-            sum += r * r;
-        }
-        return sum / n;
+        return coef;
     }
 
     /** Frees the weights; the optimizer using them must be closed first or not stepped again. */

@@ -1,0 +1,54 @@
+package dev.descent.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DescentPathsTest {
+
+    @Test
+    void gdOnTheBowlShrinksTowardsTheOriginByPointEightPerStep() {
+        final DescentPaths.Trajectory t = DescentPaths.descend(DescentPaths.BOWL, -4, 3.5, 0.1,
+                DescentPaths.RACERS.get(0), 15, (x, y) -> false);
+        assertEquals(16, t.x().length);
+        for (int k = 0; k <= 15; k++) {
+            assertEquals(-4 * Math.pow(0.8, k), t.x()[k], 1e-5, "x at step " + k);
+            assertEquals(3.5 * Math.pow(0.8, k), t.y()[k], 1e-5, "y at step " + k);
+        }
+    }
+
+    @Test
+    void everyOptimizerCrossesTheRavineAndEscapesTheSaddle() {
+        for (DescentPaths.Race race : DescentPaths.RACES) {
+            if (race.surface() == DescentPaths.ROSENBROCK) {
+                continue;
+            }
+            final List<DescentPaths.Trajectory> paths = DescentPaths.race(race);
+            for (int r = 0; r < paths.size(); r++) {
+                assertTrue(paths.get(r).stepsToGoal() > 0, DescentPaths.RACERS.get(r).name() + " on "
+                        + race.name());
+            }
+        }
+    }
+
+    /** The ravine's lesson: plain GD needs several times the steps of momentum. */
+    @Test
+    void momentumBeatsPlainGdInTheRavine() {
+        final List<DescentPaths.Trajectory> paths = DescentPaths.race(DescentPaths.RACES.get(0));
+        assertTrue(paths.get(0).stepsToGoal() > 3 * paths.get(1).stepsToGoal(),
+                "GD " + paths.get(0).stepsToGoal() + ", momentum " + paths.get(1).stepsToGoal());
+    }
+
+    @Test
+    void momentumNesterovAndAdamReachTheRosenbrockMinimum() {
+        final DescentPaths.Race rosenbrock = DescentPaths.RACES.get(1);
+        final List<DescentPaths.Trajectory> paths = DescentPaths.race(rosenbrock);
+        for (int r : new int[] {1, 2, 5}) {
+            final DescentPaths.Trajectory t = paths.get(r);
+            assertTrue(t.stepsToGoal() > 0, DescentPaths.RACERS.get(r).name());
+            assertTrue(t.distanceTo(1, 1) < 1e-3);
+        }
+    }
+}
