@@ -21,7 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
 public final class PanamaUpdateKernels implements UpdateKernels {
 
     private static final VectorSpecies<Float> SPECIES = VectorSpecies.of(float.class,
-            VectorShape.forBitSize(Kernels.vectorBits(FloatVector.SPECIES_PREFERRED.vectorBitSize())));
+            VectorShape.forBitSize(checkedBits(
+                    Kernels.vectorBits(FloatVector.SPECIES_PREFERRED.vectorBitSize()))));
     private static final int LANES = SPECIES.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final long FLOAT_BYTES = Float.BYTES;
@@ -194,6 +195,15 @@ public final class PanamaUpdateKernels implements UpdateKernels {
                                         FloatVector scale, boolean decay, FloatVector weightDecay) {
         final FloatVector g = load(grad, at).mul(scale);
         return decay ? p.fma(weightDecay, g) : g;
+    }
+
+    /** Below 128 bits (no SIMD, e.g. {@code -XX:UseAVX=0} on old CPUs) the scalar loop is faster. */
+    private static int checkedBits(int bits) {
+        if (bits < 128) {
+            throw new UnsupportedOperationException("the JVM's preferred vector width is " + bits
+                    + " bits; the vector kernels need at least 128");
+        }
+        return bits;
     }
 
     private static FloatVector broadcast(float value) {

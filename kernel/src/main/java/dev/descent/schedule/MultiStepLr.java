@@ -1,0 +1,87 @@
+package dev.descent.schedule;
+
+import java.util.Arrays;
+
+/**
+ * PyTorch's {@code MultiStepLR}: the learning rate decays by {@code gamma} at each milestone.
+ * <pre>
+ *   lr(step) = baseLr * gamma^(number of milestones &lt;= step)
+ * </pre>
+ * A milestone given twice counts twice (PyTorch keeps milestones in a {@code Counter}), so
+ * {@code [30, 30]} decays by {@code gamma^2} at step 30.
+ */
+public final class MultiStepLr implements LearningRateSchedule {
+
+    /** PyTorch's default {@code gamma}. */
+    public static final double GAMMA_DEFAULT = 0.1;
+
+    private final double baseLr;
+    private final long[] milestones;
+    private final double gamma;
+
+    private MultiStepLr(Builder b) {
+        this.baseLr = b.baseLr;
+        this.milestones = b.milestones;
+        this.gamma = b.gamma;
+    }
+
+    /**
+     * A builder with PyTorch's default {@code gamma} 0.1.
+     *
+     * @param baseLr the learning rate at step 0, finite and {@code >= 0}
+     * @param milestones the steps at which the learning rate decays: non-empty, each
+     *     {@code >= 0}, non-decreasing; a repeated milestone decays once per repetition
+     */
+    public static Builder builder(double baseLr, long... milestones) {
+        return new Builder(baseLr, milestones);
+    }
+
+    @Override
+    public double lr(long step) {
+        Args.checkStep(step);
+        return baseLr * Math.pow(gamma, Args.countAtMost(milestones, step));
+    }
+
+    @Override
+    public double baseLr() {
+        return baseLr;
+    }
+
+    /** A copy of the milestones. */
+    public long[] milestones() {
+        return milestones.clone();
+    }
+
+    /** The factor per milestone. */
+    public double gamma() {
+        return gamma;
+    }
+
+    @Override
+    public String toString() {
+        return "MultiStepLr[baseLr=" + baseLr + ", milestones=" + Arrays.toString(milestones)
+                + ", gamma=" + gamma + "]";
+    }
+
+    /** Builds a {@link MultiStepLr}; each setter checks its argument. */
+    public static final class Builder {
+        private final double baseLr;
+        private final long[] milestones;
+        private double gamma = GAMMA_DEFAULT;
+
+        private Builder(double baseLr, long[] milestones) {
+            this.baseLr = Args.finiteAtLeast("baseLr", baseLr, 0);
+            this.milestones = Args.ordered("milestones", milestones, 0, false);
+        }
+
+        /** The factor per milestone, finite and {@code > 0}; default 0.1. */
+        public Builder gamma(double gamma) {
+            this.gamma = Args.positiveFinite("gamma", gamma);
+            return this;
+        }
+
+        public MultiStepLr build() {
+            return new MultiStepLr(this);
+        }
+    }
+}

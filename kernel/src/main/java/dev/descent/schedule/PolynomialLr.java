@@ -1,0 +1,92 @@
+package dev.descent.schedule;
+
+/**
+ * PyTorch's {@code PolynomialLR}: a polynomial decay to zero over {@code totalIters} steps, then
+ * zero.
+ * <pre>
+ *   lr(step) = baseLr * (1 - min(totalIters, step) / totalIters)^power
+ * </pre>
+ */
+public final class PolynomialLr implements LearningRateSchedule {
+
+    /** PyTorch's default {@code total_iters}. */
+    public static final long TOTAL_ITERS_DEFAULT = 5;
+    /** PyTorch's default {@code power}. */
+    public static final double POWER_DEFAULT = 1.0;
+
+    private final double baseLr;
+    private final long totalIters;
+    private final double power;
+
+    private PolynomialLr(Builder b) {
+        this.baseLr = b.baseLr;
+        this.totalIters = b.totalIters;
+        this.power = b.power;
+    }
+
+    /**
+     * A builder with PyTorch's defaults: {@code totalIters} 5, {@code power} 1.
+     *
+     * @param baseLr the learning rate at step 0, finite and {@code >= 0}
+     */
+    public static Builder builder(double baseLr) {
+        return new Builder(baseLr);
+    }
+
+    @Override
+    public double lr(long step) {
+        Args.checkStep(step);
+        return baseLr * Math.pow(1.0 - (double) Math.min(totalIters, step) / totalIters, power);
+    }
+
+    @Override
+    public double baseLr() {
+        return baseLr;
+    }
+
+    /** Steps until the learning rate reaches zero. */
+    public long totalIters() {
+        return totalIters;
+    }
+
+    /** The power of the polynomial. */
+    public double power() {
+        return power;
+    }
+
+    @Override
+    public String toString() {
+        return "PolynomialLr[baseLr=" + baseLr + ", totalIters=" + totalIters + ", power=" + power
+                + "]";
+    }
+
+    /** Builds a {@link PolynomialLr}; each setter checks its argument. */
+    public static final class Builder {
+        private final double baseLr;
+        private long totalIters = TOTAL_ITERS_DEFAULT;
+        private double power = POWER_DEFAULT;
+
+        private Builder(double baseLr) {
+            this.baseLr = Args.finiteAtLeast("baseLr", baseLr, 0);
+        }
+
+        /** Steps until zero, {@code >= 1}; default 5. */
+        public Builder totalIters(long totalIters) {
+            this.totalIters = Args.atLeast("totalIters", totalIters, 1);
+            return this;
+        }
+
+        /**
+         * The power, finite and {@code >= 0}; default 1. (A negative power would grow the
+         * learning rate and divide by zero at {@code totalIters}.)
+         */
+        public Builder power(double power) {
+            this.power = Args.finiteAtLeast("power", power, 0);
+            return this;
+        }
+
+        public PolynomialLr build() {
+            return new PolynomialLr(this);
+        }
+    }
+}
