@@ -47,12 +47,16 @@ public final class Adam extends Optimizer<Adam.Config> {
     private final float[] stepSize;
     private final float[] denomScale;
     private final float[] paramDecay;
+    private final float[] beta1;
+    private final float[] oneMinusBeta1;
 
     private Adam(List<ParameterGroup<Config>> groups, int threads) {
         super(groups, threads);
         stepSize = new float[groups.size()];
         denomScale = new float[groups.size()];
         paramDecay = new float[groups.size()];
+        beta1 = new float[groups.size()];
+        oneMinusBeta1 = new float[groups.size()];
     }
 
     /** A builder with PyTorch's {@code Adam} defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8. */
@@ -70,7 +74,10 @@ public final class Adam extends Optimizer<Adam.Config> {
     void beginStep(int groupIndex, ParameterGroup<Config> group, long step) {
         final Config c = group.config();
         final double lr = group.lr();
-        final double correction1 = 1 - Math.pow(c.beta1(), step);
+        final double beta1 = group.momentum();
+        this.beta1[groupIndex] = (float) beta1;
+        oneMinusBeta1[groupIndex] = (float) (1 - beta1);
+        final double correction1 = 1 - Math.pow(beta1, step);
         final double correction2 = 1 - Math.pow(c.beta2(), step);
         if (c.epsilonMode() == EpsilonMode.PYTORCH) {
             stepSize[groupIndex] = (float) (lr / correction1);
@@ -88,7 +95,7 @@ public final class Adam extends Optimizer<Adam.Config> {
         kernels.adam(parameter.values(), parameter.grad(), state[0], state[1],
                 c.amsgrad() ? state[2] : null, offset, count, c.maximize() ? -1f : 1f,
                 c.decoupledWeightDecay() ? 0f : (float) c.weightDecay(), paramDecay[groupIndex],
-                (float) c.beta1(), (float) (1 - c.beta1()), (float) c.beta2(),
+                beta1[groupIndex], oneMinusBeta1[groupIndex], (float) c.beta2(),
                 (float) (1 - c.beta2()), denomScale[groupIndex], (float) c.eps(),
                 stepSize[groupIndex]);
     }

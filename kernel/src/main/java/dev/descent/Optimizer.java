@@ -123,13 +123,21 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * Applies one update to every parameter, using the gradients in their {@code grad()}
      * segments, and counts the step.
      *
+     * <p>Groups with a schedule first take its learning rate (and momentum) for this step.
+     *
      * @throws IllegalStateException if the optimizer is closed or a parameter's memory is no
      *     longer accessible (arena closed, or confined to another thread); nothing is changed then
+     * @throws IllegalArgumentException if a schedule gives an invalid value for this step (e.g. a
+     *     one-cycle schedule run past its end); nothing is changed then
      */
     public final void step() {
         checkUsable();
         final long next = stepCount + 1;
+        for (ParameterGroup<C> group : groups) {
+            group.checkSchedule(next);
+        }
         for (int g = 0; g < groups.size(); g++) {
+            groups.get(g).applySchedule(next);
             beginStep(g, groups.get(g), next);
         }
         shares = shareCount();

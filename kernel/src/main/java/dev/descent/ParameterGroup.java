@@ -1,10 +1,15 @@
 package dev.descent;
 
+import dev.descent.schedule.LearningRateSchedule;
 import java.util.List;
 
 /**
  * Parameters that share hyperparameters, as in a PyTorch {@code param_group}: for instance a
  * smaller learning rate for pretrained layers, or no weight decay for biases.
+ *
+ * <p>The learning rate, and the momentum (SGD's and RMSProp's {@code momentum}, Adam's
+ * {@code beta1}), may change between steps: set directly, or from a
+ * {@link LearningRateSchedule} attached with {@link #setSchedule}.
  *
  * @param <C> the optimizer's hyperparameter record, e.g. {@link Adam.Config}
  */
@@ -13,11 +18,14 @@ public final class ParameterGroup<C extends OptimizerConfig> {
     private final List<Parameter> parameters;
     private final C config;
     private double lr;
+    private double momentum;
+    private LearningRateSchedule schedule;
 
     ParameterGroup(List<Parameter> parameters, C config) {
         this.parameters = List.copyOf(parameters);
         this.config = config;
         this.lr = config.lr();
+        this.momentum = initialMomentum(config);
     }
 
     /** The parameters, in the order they were given. */
@@ -25,22 +33,115 @@ public final class ParameterGroup<C extends OptimizerConfig> {
         return parameters;
     }
 
-    /** The hyperparameters the group was built with; {@link #lr()} is the current learning rate. */
+    /**
+     * The hyperparameters the group was built with; {@link #lr()} and {@link #momentum()} are
+     * the current learning rate and momentum.
+     */
     public C config() {
         return config;
     }
 
-    /** The learning rate the next step uses. */
+    /** The learning rate the next step uses (before its schedule, if any, sets it anew). */
     public double lr() {
         return lr;
     }
 
     /**
-     * Sets the learning rate for the following steps, as a schedule does.
+     * Sets the learning rate for the following steps.
      *
      * @throws IllegalArgumentException if {@code lr} is negative or not finite
      */
     public void setLr(double lr) {
         this.lr = Checks.finiteAtLeast("lr", lr, 0);
+    }
+
+    /**
+     * The momentum the next step uses: SGD's or RMSProp's {@code momentum}, Adam's {@code beta1};
+     * 0 for AdaGrad, which has none.
+     */
+    public double momentum() {
+        return momentum;
+    }
+
+    /**
+     * Sets the momentum (Adam: {@code beta1}) for the following steps, as a cyclical schedule
+     * does. Only where the group was built with one: momentum cannot be switched on later, as its
+     * buffer does not exist.
+     *
+     * @throws IllegalArgumentException if the group has no momentum, or the value is out of range
+     */
+    public void setMomentum(double momentum) {
+        checkMomentum(momentum);
+        this.momentum = momentum;
+    }
+
+    /** The attached schedule, or null. */
+    public LearningRateSchedule schedule() {
+        return schedule;
+    }
+
+    /**
+     * Attaches a schedule: before optimizer step {@code t} (counted from 1) the group's learning
+     * rate becomes {@code schedule.lr(t - 1)}, and, if the schedule cycles momentum, its momentum
+     * {@code schedule.momentum(t - 1)}. Null detaches it; the last values stay.
+     *
+     * @throws IllegalArgumentException if the schedule cycles momentum and the group has none
+     */
+    public void setSchedule(LearningRateSchedule schedule) {
+        if (schedule != null && schedule.cyclesMomentum() && !hasMomentum(config)) {
+            throw new IllegalArgumentException("the schedule cycles momentum but this "
+                    + config.getClass().getEnclosingClass().getSimpleName()
+                    + " group has none; build it with momentum > 0, or cycle the learning rate only");
+        }
+        this.schedule = schedule;
+    }
+
+    /** Checks what {@link #applySchedule} would set for {@code step}, so a step fails before writing. */
+    void checkSchedule(long step) {
+        if (schedule != null) {
+            Checks.finiteAtLeast("scheduled lr", schedule.lr(step - 1), 0);
+            if (schedule.cyclesMomentum()) {
+                checkMomentum(schedule.momentum(step - 1));
+            }
+        }
+    }
+
+    /** Sets the scheduled values for optimizer step {@code step}; {@link #checkSchedule} passed. */
+    void applySchedule(long step) {
+        if (schedule != null) {
+            lr = schedule.lr(step - 1);
+            if (schedule.cyclesMomentum()) {
+                momentum = schedule.momentum(step - 1);
+            }
+        }
+    }
+
+    private void checkMomentum(double value) {
+        if (!hasMomentum(config)) {
+            throw new IllegalArgumentException("this group has no momentum to set (got " + value + ")");
+        }
+        if (config instanceof Adam.Config) {
+            Checks.unitHalfOpen("beta1", value);
+        } else {
+            Checks.finiteAtLeast("momentum", value, 0);
+        }
+    }
+
+    private static boolean hasMomentum(OptimizerConfig config) {
+        return switch (config) {
+            case Sgd.Config c -> c.momentum() > 0;
+            case RmsProp.Config c -> c.momentum() > 0;
+            case Adam.Config c -> true;
+            case AdaGrad.Config c -> false;
+        };
+    }
+
+    private static double initialMomentum(OptimizerConfig config) {
+        return switch (config) {
+            case Sgd.Config c -> c.momentum();
+            case RmsProp.Config c -> c.momentum();
+            case Adam.Config c -> c.beta1();
+            case AdaGrad.Config c -> 0;
+        };
     }
 }

@@ -61,7 +61,7 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
 
     @Override
     void beginStep(int groupIndex, ParameterGroup<Config> group, long step) {
-        // Every per-step scalar of RMSProp is a hyperparameter: nothing depends on t.
+        // RMSProp's scalars do not depend on t; update() reads the group's current lr and momentum.
     }
 
     @Override
@@ -73,7 +73,7 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
         final MemorySegment gradAvg = c.centered() ? state[withMomentum ? 2 : 1] : null;
         kernels.rmsprop(parameter.values(), parameter.grad(), state[0], gradAvg, momentumBuffer,
                 offset, count, c.maximize() ? -1f : 1f, (float) c.weightDecay(), (float) group.lr(),
-                (float) c.alpha(), (float) (1 - c.alpha()), (float) c.eps(), (float) c.momentum());
+                (float) c.alpha(), (float) (1 - c.alpha()), (float) c.eps(), (float) group.momentum());
     }
 
     /** Sets RMSProp's hyperparameters; every setter checks its argument at once. */

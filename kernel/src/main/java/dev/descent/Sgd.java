@@ -36,12 +36,14 @@ public final class Sgd extends Optimizer<Sgd.Config> {
     private final float[] lr;
     private final float[] bufferDecay;
     private final float[] gradCoef;
+    private final float[] momentum;
 
     private Sgd(List<ParameterGroup<Config>> groups, int threads) {
         super(groups, threads);
         lr = new float[groups.size()];
         bufferDecay = new float[groups.size()];
         gradCoef = new float[groups.size()];
+        momentum = new float[groups.size()];
     }
 
     /** A builder with PyTorch's defaults: lr 1e-3, no momentum, no weight decay. */
@@ -61,7 +63,8 @@ public final class Sgd extends Optimizer<Sgd.Config> {
         // PyTorch starts the buffer as a copy of the first gradient: over a zeroed buffer that is
         // the general rule with decay 0 and no dampening.
         final boolean first = step == 1;
-        bufferDecay[groupIndex] = first ? 0f : (float) c.momentum();
+        bufferDecay[groupIndex] = first ? 0f : (float) group.momentum();
+        momentum[groupIndex] = (float) group.momentum();
         gradCoef[groupIndex] = first ? 1f : (float) (1 - c.dampening());
     }
 
@@ -75,7 +78,7 @@ public final class Sgd extends Optimizer<Sgd.Config> {
         } else {
             kernels.sgdMomentum(parameter.values(), parameter.grad(), state[0], offset, count,
                     gradScale, (float) c.weightDecay(), lr[groupIndex], bufferDecay[groupIndex],
-                    gradCoef[groupIndex], (float) c.momentum(), c.nesterov());
+                    gradCoef[groupIndex], momentum[groupIndex], c.nesterov());
         }
     }
 
