@@ -135,6 +135,72 @@ public final class ScalarUpdateKernels implements UpdateKernels {
         }
     }
 
+    @Override
+    public double sumOfSquares(MemorySegment grad, long offset, long count, float gradScale) {
+        // Sixteen named partial sums, so that the scalar loop keeps the canonical order without
+        // an array; elements past the end count as zero, which adds nothing.
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        double s8 = 0, s9 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0, s14 = 0, s15 = 0;
+        final long end = offset + count;
+        for (long i = offset; i < end; i += 16) {
+            s0 += square(grad, i, end, gradScale);
+            s1 += square(grad, i + 1, end, gradScale);
+            s2 += square(grad, i + 2, end, gradScale);
+            s3 += square(grad, i + 3, end, gradScale);
+            s4 += square(grad, i + 4, end, gradScale);
+            s5 += square(grad, i + 5, end, gradScale);
+            s6 += square(grad, i + 6, end, gradScale);
+            s7 += square(grad, i + 7, end, gradScale);
+            s8 += square(grad, i + 8, end, gradScale);
+            s9 += square(grad, i + 9, end, gradScale);
+            s10 += square(grad, i + 10, end, gradScale);
+            s11 += square(grad, i + 11, end, gradScale);
+            s12 += square(grad, i + 12, end, gradScale);
+            s13 += square(grad, i + 13, end, gradScale);
+            s14 += square(grad, i + 14, end, gradScale);
+            s15 += square(grad, i + 15, end, gradScale);
+        }
+        return combine(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15);
+    }
+
+    /** The fixed tree that ends every {@link #sumOfSquares}, whatever the vector width. */
+    public static double combine(double s0, double s1, double s2, double s3, double s4, double s5,
+                                 double s6, double s7, double s8, double s9, double s10,
+                                 double s11, double s12, double s13, double s14, double s15) {
+        final double t0 = s0 + s8;
+        final double t1 = s1 + s9;
+        final double t2 = s2 + s10;
+        final double t3 = s3 + s11;
+        final double t4 = s4 + s12;
+        final double t5 = s5 + s13;
+        final double t6 = s6 + s14;
+        final double t7 = s7 + s15;
+        final double u0 = t0 + t4;
+        final double u1 = t1 + t5;
+        final double u2 = t2 + t6;
+        final double u3 = t3 + t7;
+        return (u0 + u2) + (u1 + u3);
+    }
+
+    @Override
+    public void clamp(MemorySegment grad, long offset, long count, float gradScale, float limit) {
+        final float low = -limit;
+        for (long i = offset, end = offset + count; i < end; i++) {
+            final long at = i * Float.BYTES;
+            final float g = gradScale * grad.get(JAVA_FLOAT, at);
+            grad.set(JAVA_FLOAT, at, Math.min(Math.max(g, low), limit));
+        }
+    }
+
+    /** {@code x*x} of the scaled gradient at {@code i}, exact in double; 0 past {@code end}. */
+    private static double square(MemorySegment grad, long i, long end, float gradScale) {
+        if (i >= end) {
+            return 0;
+        }
+        final double x = gradScale * grad.get(JAVA_FLOAT, i * Float.BYTES);
+        return x * x;
+    }
+
     /** The gradient as every update sees it: scaled (sign, unscale, clip), plus the L2 term. */
     private static float gradient(MemorySegment grad, long at, float p, float gradScale,
                                   boolean decay, float weightDecay) {

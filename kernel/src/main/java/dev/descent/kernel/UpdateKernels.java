@@ -75,4 +75,27 @@ public interface UpdateKernels {
               float gradScale, float weightDecay, float paramDecay, float beta1,
               float oneMinusBeta1, float beta2, float oneMinusBeta2, float denomScale, float eps,
               float stepSize);
+
+    /**
+     * Elements one {@link #sumOfSquares} call reduces at most. Callers cut each tensor into blocks
+     * of this size from its first element and add the block sums in order, so the total depends
+     * on neither the vector width nor the number of threads.
+     */
+    int REDUCTION_BLOCK = 4096;
+
+    /**
+     * The sum of {@code x*x} over {@code x = gradScale*grad[i]} (rounded to float, as an unscaled
+     * gradient), for {@code count <= REDUCTION_BLOCK} elements, in double and in one canonical
+     * order: 16 partial sums, partial sum {@code j} taking elements {@code offset+j},
+     * {@code offset+j+16}, ... in turn, then combined by a fixed tree ({@code s[j] += s[j+8]},
+     * then {@code +4}, {@code +2}, {@code +1}). A non-finite element makes the sum non-finite;
+     * squares of finite floats cannot overflow a double.
+     */
+    double sumOfSquares(MemorySegment grad, long offset, long count, float gradScale);
+
+    /**
+     * Rewrites the gradient in place as {@code min(max(gradScale*g, -limit), limit)}: PyTorch's
+     * {@code clip_grad_value_} on a gradient unscaled by {@code gradScale}.
+     */
+    void clamp(MemorySegment grad, long offset, long count, float gradScale, float limit);
 }

@@ -2,6 +2,7 @@ package dev.descent.kernel;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
@@ -98,6 +99,7 @@ class KernelEquivalenceTest {
                 }
             }
         }
+        cases.add(new Case("clamp", (k, s, off, n, t) -> k.clamp(s[1], off, n, 1f / (1 << t), 0.75f)));
         return cases;
     }
 
@@ -122,6 +124,9 @@ class KernelEquivalenceTest {
             for (Case c : cases) {
                 c.variant().apply(vector, segments, 0, WARM_UP_SIZE, 1 + round % 3);
                 c.variant().apply(SCALAR, segments, 0, WARM_UP_SIZE, 1 + round % 3);
+            }
+            for (int scale = 0; scale < 3; scale++) {
+                vector.sumOfSquares(segments[1], scale, WARM_UP_SIZE - scale, 1f / (1 << scale));
             }
             // Values drift towards extremes over many rounds; start again from fresh ones.
             if (round % 50 == 49) {
@@ -158,6 +163,62 @@ class KernelEquivalenceTest {
             }
             assertBitIdentical(c + " offset " + offset, expected, actual, total);
         }
+    }
+
+    static Stream<Arguments> reductionSizes() {
+        final List<Arguments> all = new ArrayList<>();
+        for (int size : SIZES) {
+            if (size <= UpdateKernels.REDUCTION_BLOCK) {
+                for (long offset : OFFSETS) {
+                    all.add(Arguments.of(size, offset));
+                }
+            }
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "size {0}, offset {1}")
+    @MethodSource("reductionSizes")
+    void sumOfSquaresIsTheSameDoubleAtEveryWidth(int size, long offset) {
+        final MemorySegment[] segments = randomSegments(offset + size + 3,
+                new SplittableRandom(17L * size + offset));
+        for (float scale : new float[] {1f, -0.5f, 1f / 65536}) {
+            final double expected = SCALAR.sumOfSquares(segments[1], offset, size, scale);
+            final double actual = vector.sumOfSquares(segments[1], offset, size, scale);
+            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(actual),
+                    "size " + size + " offset " + offset + " scale " + scale + ": scalar "
+                            + expected + ", " + vector.name() + " " + actual);
+            // And it is the sum it claims to be: every square is exact in double, so only the
+            // additions round, each by at most half an ulp of a partial sum.
+            double plain = 0;
+            for (long i = offset; i < offset + size; i++) {
+                final double x = scale * segments[1].getAtIndex(JAVA_FLOAT, i);
+                plain += x * x;
+            }
+            assertEquals(plain, expected, Math.abs(plain) * size * 0x1p-52,
+                    "size " + size + " offset " + offset);
+        }
+    }
+
+    @Test
+    void aNonFiniteGradientMakesTheSumNonFinite() {
+        final MemorySegment[] segments = randomSegments(100, new SplittableRandom(5));
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            for (long at : new long[] {0, 37, 99}) {
+                final float saved = segments[1].getAtIndex(JAVA_FLOAT, at);
+                segments[1].setAtIndex(JAVA_FLOAT, at, bad);
+                for (UpdateKernels k : List.of(SCALAR, vector)) {
+                    final double sum = k.sumOfSquares(segments[1], 0, 100, 0.5f);
+                    assertTrue(!Double.isFinite(sum), k.name() + " with " + bad + " at " + at);
+                }
+                segments[1].setAtIndex(JAVA_FLOAT, at, saved);
+            }
+        }
+        // The largest finite floats square far below double's range.
+        segments[1].fill((byte) 0);
+        segments[1].setAtIndex(JAVA_FLOAT, 3, Float.MAX_VALUE);
+        assertEquals((double) Float.MAX_VALUE * Float.MAX_VALUE,
+                vector.sumOfSquares(segments[1], 0, 100, 1f));
     }
 
     private static MemorySegment[] randomSegments(long length, SplittableRandom random) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ResourceBundle;
@@ -64,7 +65,7 @@ class KernelSelectionTest {
     @Test
     void panamaWhenTheModuleIsPresent() {
         final RecordingLogger log = new RecordingLogger();
-        final UpdateKernels fake = new FakeKernels();
+        final UpdateKernels fake = fakeKernels();
         assertSame(fake, Kernels.select(null, true, () -> fake, log));
         assertSame(fake, Kernels.select(" auto ", true, () -> fake, log));
         assertEquals(List.of(), log.messages);
@@ -138,60 +139,10 @@ class KernelSelectionTest {
     }
 
     /** Stands in for the Panama kernels where only identity matters. */
-    private static final class FakeKernels implements UpdateKernels {
-        @Override
-        public String name() {
-            return "fake";
-        }
-
-        @Override
-        public int vectorBitSize() {
-            return 0;
-        }
-
-        @Override
-        public void sgd(java.lang.foreign.MemorySegment param, java.lang.foreign.MemorySegment grad,
-                        long offset, long count, float gradScale, float weightDecay, float lr) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void sgdMomentum(java.lang.foreign.MemorySegment param,
-                                java.lang.foreign.MemorySegment grad,
-                                java.lang.foreign.MemorySegment momentumBuffer, long offset,
-                                long count, float gradScale, float weightDecay, float lr,
-                                float bufferDecay, float gradCoef, float momentum, boolean nesterov) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void adagrad(java.lang.foreign.MemorySegment param,
-                            java.lang.foreign.MemorySegment grad, java.lang.foreign.MemorySegment sum,
-                            long offset, long count, float gradScale, float weightDecay, float clr,
-                            float eps) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void rmsprop(java.lang.foreign.MemorySegment param,
-                            java.lang.foreign.MemorySegment grad,
-                            java.lang.foreign.MemorySegment squareAvg,
-                            java.lang.foreign.MemorySegment gradAvg,
-                            java.lang.foreign.MemorySegment momentumBuffer, long offset, long count,
-                            float gradScale, float weightDecay, float lr, float alpha,
-                            float oneMinusAlpha, float eps, float momentum) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void adam(java.lang.foreign.MemorySegment param, java.lang.foreign.MemorySegment grad,
-                         java.lang.foreign.MemorySegment expAvg,
-                         java.lang.foreign.MemorySegment expAvgSq,
-                         java.lang.foreign.MemorySegment maxExpAvgSq, long offset, long count,
-                         float gradScale, float weightDecay, float paramDecay, float beta1,
-                         float oneMinusBeta1, float beta2, float oneMinusBeta2, float denomScale,
-                         float eps, float stepSize) {
-            throw new UnsupportedOperationException();
-        }
+    private static UpdateKernels fakeKernels() {
+        return (UpdateKernels) Proxy.newProxyInstance(UpdateKernels.class.getClassLoader(),
+                new Class<?>[] {UpdateKernels.class}, (proxy, method, args) -> {
+                    throw new UnsupportedOperationException(method.getName());
+                });
     }
 }

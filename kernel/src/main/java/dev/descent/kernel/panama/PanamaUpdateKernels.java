@@ -5,6 +5,7 @@ import dev.descent.kernel.ScalarUpdateKernels;
 import dev.descent.kernel.UpdateKernels;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -188,6 +189,125 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         TAIL.adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, i, offset + count - i, gradScale,
                 weightDecay, paramDecay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, denomScale,
                 eps, stepSize);
+    }
+
+    @Override
+    public double sumOfSquares(MemorySegment grad, long offset, long count, float gradScale) {
+        // LANES is a constant, so C2 keeps one of these and drops the others.
+        return switch (LANES) {
+            case 16 -> sumOfSquares16(grad, offset, offset + count, broadcast(gradScale));
+            case 8 -> sumOfSquares8(grad, offset, offset + count, broadcast(gradScale));
+            default -> sumOfSquares4(grad, offset, offset + count, broadcast(gradScale));
+        };
+    }
+
+    /*
+     * The canonical order keeps 16 double partial sums, partial sum j for elements j, j+16, ...
+     * Each width holds them in as many double vectors as it takes: a float vector of L lanes
+     * widens into two double vectors of L/2 lanes, each holding the partial sums of its indices.
+     * The last group of 16 is loaded under a mask; the lanes masked out are zero and add nothing.
+     */
+
+    private static double sumOfSquares16(MemorySegment grad, long from, long end, FloatVector scale) {
+        final VectorSpecies<Double> half = DoubleVector.SPECIES_512;
+        DoubleVector a0 = DoubleVector.zero(half);
+        DoubleVector a1 = DoubleVector.zero(half);
+        for (long i = from; i < end; i += 16) {
+            final FloatVector x = loadScaled(grad, i, end, scale);
+            final DoubleVector lo = widen(x, half, 0);
+            final DoubleVector hi = widen(x, half, 1);
+            a0 = lo.fma(lo, a0);
+            a1 = hi.fma(hi, a1);
+        }
+        return ScalarUpdateKernels.combine(a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3),
+                a0.lane(4), a0.lane(5), a0.lane(6), a0.lane(7), a1.lane(0), a1.lane(1),
+                a1.lane(2), a1.lane(3), a1.lane(4), a1.lane(5), a1.lane(6), a1.lane(7));
+    }
+
+    private static double sumOfSquares8(MemorySegment grad, long from, long end, FloatVector scale) {
+        final VectorSpecies<Double> half = DoubleVector.SPECIES_256;
+        DoubleVector a0 = DoubleVector.zero(half);
+        DoubleVector a1 = DoubleVector.zero(half);
+        DoubleVector a2 = DoubleVector.zero(half);
+        DoubleVector a3 = DoubleVector.zero(half);
+        for (long i = from; i < end; i += 16) {
+            final FloatVector x = loadScaled(grad, i, end, scale);
+            final FloatVector y = loadScaled(grad, i + 8, end, scale);
+            final DoubleVector x0 = widen(x, half, 0);
+            final DoubleVector x1 = widen(x, half, 1);
+            final DoubleVector y0 = widen(y, half, 0);
+            final DoubleVector y1 = widen(y, half, 1);
+            a0 = x0.fma(x0, a0);
+            a1 = x1.fma(x1, a1);
+            a2 = y0.fma(y0, a2);
+            a3 = y1.fma(y1, a3);
+        }
+        return ScalarUpdateKernels.combine(a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3),
+                a1.lane(0), a1.lane(1), a1.lane(2), a1.lane(3), a2.lane(0), a2.lane(1),
+                a2.lane(2), a2.lane(3), a3.lane(0), a3.lane(1), a3.lane(2), a3.lane(3));
+    }
+
+    private static double sumOfSquares4(MemorySegment grad, long from, long end, FloatVector scale) {
+        final VectorSpecies<Double> half = DoubleVector.SPECIES_128;
+        DoubleVector a0 = DoubleVector.zero(half);
+        DoubleVector a1 = DoubleVector.zero(half);
+        DoubleVector a2 = DoubleVector.zero(half);
+        DoubleVector a3 = DoubleVector.zero(half);
+        DoubleVector a4 = DoubleVector.zero(half);
+        DoubleVector a5 = DoubleVector.zero(half);
+        DoubleVector a6 = DoubleVector.zero(half);
+        DoubleVector a7 = DoubleVector.zero(half);
+        for (long i = from; i < end; i += 16) {
+            final FloatVector w = loadScaled(grad, i, end, scale);
+            final FloatVector x = loadScaled(grad, i + 4, end, scale);
+            final FloatVector y = loadScaled(grad, i + 8, end, scale);
+            final FloatVector z = loadScaled(grad, i + 12, end, scale);
+            final DoubleVector w0 = widen(w, half, 0);
+            final DoubleVector w1 = widen(w, half, 1);
+            final DoubleVector x0 = widen(x, half, 0);
+            final DoubleVector x1 = widen(x, half, 1);
+            final DoubleVector y0 = widen(y, half, 0);
+            final DoubleVector y1 = widen(y, half, 1);
+            final DoubleVector z0 = widen(z, half, 0);
+            final DoubleVector z1 = widen(z, half, 1);
+            a0 = w0.fma(w0, a0);
+            a1 = w1.fma(w1, a1);
+            a2 = x0.fma(x0, a2);
+            a3 = x1.fma(x1, a3);
+            a4 = y0.fma(y0, a4);
+            a5 = y1.fma(y1, a5);
+            a6 = z0.fma(z0, a6);
+            a7 = z1.fma(z1, a7);
+        }
+        return ScalarUpdateKernels.combine(a0.lane(0), a0.lane(1), a1.lane(0), a1.lane(1),
+                a2.lane(0), a2.lane(1), a3.lane(0), a3.lane(1), a4.lane(0), a4.lane(1),
+                a5.lane(0), a5.lane(1), a6.lane(0), a6.lane(1), a7.lane(0), a7.lane(1));
+    }
+
+    /** {@code scale * grad[i .. i+LANES)}, lanes at or past {@code end} zero. */
+    private static FloatVector loadScaled(MemorySegment grad, long i, long end, FloatVector scale) {
+        final FloatVector g = i + LANES <= end ? load(grad, i * FLOAT_BYTES)
+                : FloatVector.fromMemorySegment(SPECIES, grad, i * FLOAT_BYTES, ORDER,
+                        SPECIES.indexInRange(i, end));
+        return g.mul(scale);
+    }
+
+    private static DoubleVector widen(FloatVector x, VectorSpecies<Double> half, int part) {
+        return (DoubleVector) x.convertShape(VectorOperators.F2D, half, part);
+    }
+
+    @Override
+    public void clamp(MemorySegment grad, long offset, long count, float gradScale, float limit) {
+        final FloatVector vScale = broadcast(gradScale);
+        final FloatVector vLow = broadcast(-limit);
+        final FloatVector vHigh = broadcast(limit);
+        final long bodyEnd = offset + SPECIES.loopBound(count);
+        long i = offset;
+        for (; i < bodyEnd; i += LANES) {
+            final long at = i * FLOAT_BYTES;
+            load(grad, at).mul(vScale).max(vLow).min(vHigh).intoMemorySegment(grad, at, ORDER);
+        }
+        TAIL.clamp(grad, i, offset + count - i, gradScale, limit);
     }
 
     /** The scalar {@code gradient} of {@link ScalarUpdateKernels}, lane by lane. */
