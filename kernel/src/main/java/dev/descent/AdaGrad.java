@@ -66,7 +66,7 @@ public final class AdaGrad extends Optimizer<AdaGrad.Config> {
     void update(int groupIndex, Parameter parameter, MemorySegment[] state, long offset, long count) {
         final Config c = groups().get(groupIndex).config();
         kernels.adagrad(parameter.values(), parameter.grad(), state[0], offset, count,
-                c.maximize() ? -1f : 1f, (float) c.weightDecay(), clr[groupIndex], (float) c.eps());
+                gradScale(c.maximize()), (float) c.weightDecay(), clr[groupIndex], (float) c.eps());
     }
 
     /** Sets AdaGrad's hyperparameters; every setter checks its argument at once. */

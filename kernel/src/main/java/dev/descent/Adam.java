@@ -93,7 +93,7 @@ public final class Adam extends Optimizer<Adam.Config> {
     void update(int groupIndex, Parameter parameter, MemorySegment[] state, long offset, long count) {
         final Config c = groups().get(groupIndex).config();
         kernels.adam(parameter.values(), parameter.grad(), state[0], state[1],
-                c.amsgrad() ? state[2] : null, offset, count, c.maximize() ? -1f : 1f,
+                c.amsgrad() ? state[2] : null, offset, count, gradScale(c.maximize()),
                 c.decoupledWeightDecay() ? 0f : (float) c.weightDecay(), paramDecay[groupIndex],
                 beta1[groupIndex], oneMinusBeta1[groupIndex], (float) c.beta2(),
                 (float) (1 - c.beta2()), denomScale[groupIndex], (float) c.eps(),

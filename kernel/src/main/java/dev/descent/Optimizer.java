@@ -55,10 +55,26 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     /** Where each parameter starts in the concatenation of all of them; the last entry is the total. */
     private final long[] starts;
     private final int threads;
+    /** Where each parameter's first reduction block is in the list of all blocks; last: total. */
+    private final long[] blockStarts;
     private StepWorkers workers;
     private int shares;
+    private Phase phase = Phase.UPDATE;
+    /** The sum of squares of every reduction block, filled by the pre-pass; made on first use. */
+    private double[] blockSums;
+    /** What multiplies every gradient in this step's update: 1/lossScale times the clip factor. */
+    private float gradFactor = 1f;
+    /** The gradient scale the pre-pass reads gradients with: 1/lossScale. */
+    private float prePassScale = 1f;
+    private GradientClipping clipping;
+    private LossScaler lossScaler;
+    private double lastGradNorm = Double.NaN;
+    private boolean lastStepSkipped;
     private long stepCount;
     private boolean closed;
+
+    /** What the shares of a parallel pass do. */
+    private enum Phase { UPDATE, REDUCE, CLAMP }
 
     Optimizer(List<ParameterGroup<C>> groups, int threads) {
         this.groups = List.copyOf(groups);
@@ -77,8 +93,11 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         this.groupOfParameter = owner.stream().mapToInt(Integer::intValue).toArray();
         this.stateNamesByGroup = List.copyOf(names);
         this.starts = new long[parameters.length + 1];
+        this.blockStarts = new long[parameters.length + 1];
         for (int i = 0; i < parameters.length; i++) {
             starts[i + 1] = starts[i] + parameters[i].length();
+            blockStarts[i + 1] = blockStarts[i] + ceilDiv(parameters[i].length(),
+                    UpdateKernels.REDUCTION_BLOCK);
         }
         this.state = new MemorySegment[parameters.length][];
         try {
@@ -136,17 +155,114 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         for (ParameterGroup<C> group : groups) {
             group.checkSchedule(next);
         }
+        shares = shareCount();
+        gradFactor = 1f;
+        lastStepSkipped = false;
+        if (clipping != null || lossScaler != null) {
+            if (!gradientPrePass()) {
+                lastStepSkipped = true;
+                return;
+            }
+        }
         for (int g = 0; g < groups.size(); g++) {
             groups.get(g).applySchedule(next);
             beginStep(g, groups.get(g), next);
         }
-        shares = shareCount();
+        runPhase(Phase.UPDATE);
+        stepCount = next;
+        if (lossScaler != null) {
+            lossScaler.update(false);
+        }
+    }
+
+    /**
+     * Unscales, checks and measures the gradients before an update: false if the step must be
+     * skipped. Writes nothing but, when clipping by value, the clamped gradients.
+     */
+    private boolean gradientPrePass() {
+        prePassScale = lossScaler == null ? 1f : lossScaler.inverseScale();
+        final int blocks = (int) blockStarts[parameters.length];
+        if (blockSums == null) {
+            blockSums = new double[blocks];
+        }
+        runPhase(Phase.REDUCE);
+        double sum = 0;
+        for (int b = 0; b < blocks; b++) {
+            sum += blockSums[b];
+        }
+        lastGradNorm = Math.sqrt(sum);
+        if (!Double.isFinite(lastGradNorm)) {
+            if (lossScaler != null) {
+                lossScaler.update(true);
+                return false;
+            }
+            if (clipping.onNonFinite() == GradientClipping.NonFinite.THROW) {
+                throw new ArithmeticException("the total L2 norm of the gradients is "
+                        + lastGradNorm + " (a gradient is inf or NaN), so they cannot be clipped;"
+                        + " nothing was updated");
+            }
+            return false;
+        }
+        if (clipping != null && !clipping.byNorm()) {
+            runPhase(Phase.CLAMP);
+            return true; // the gradients are unscaled and clamped in place now
+        }
+        final double coefficient = clipping == null ? 1 : clipping.coefficient(lastGradNorm);
+        gradFactor = (float) ((double) prePassScale * coefficient);
+        return true;
+    }
+
+    private void runPhase(Phase phase) {
+        this.phase = phase;
         if (shares == 1) {
             runShare(0);
         } else {
             workers.run(shares - 1);
         }
-        stepCount = next;
+    }
+
+    /** The scale of the gradient in this step's update, with the sign for {@code maximize}. */
+    final float gradScale(boolean maximize) {
+        return maximize ? -gradFactor : gradFactor;
+    }
+
+    /**
+     * Clips gradients in every following step, before the update; null stops clipping. See
+     * {@link GradientClipping}.
+     */
+    public final void setGradientClipping(GradientClipping clipping) {
+        this.clipping = clipping;
+    }
+
+    /** The clipping in use, or null. */
+    public final GradientClipping gradientClipping() {
+        return clipping;
+    }
+
+    /**
+     * Unscales gradients by a {@link LossScaler} in every following step, skipping steps whose
+     * gradients hold inf or NaN; null stops it.
+     */
+    public final void setLossScaler(LossScaler lossScaler) {
+        this.lossScaler = lossScaler;
+    }
+
+    /** The loss scaler in use, or null. */
+    public final LossScaler lossScaler() {
+        return lossScaler;
+    }
+
+    /**
+     * The total L2 norm of the (unscaled) gradients measured by the last step's pre-pass, before
+     * clipping; NaN if no step has run one (there is none without clipping or loss scaling).
+     */
+    public final double lastGradNorm() {
+        return lastGradNorm;
+    }
+
+    /** Whether the last call of {@link #step()} skipped its update for an inf or NaN gradient. */
+    public final boolean lastStepSkipped() {
+        return lastStepSkipped;
     }
 
     /**
@@ -172,6 +288,10 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
 
     /** Updates share {@code k} of the concatenated elements, slice by slice. */
     private void runShare(int k) {
+        if (phase == Phase.REDUCE) {
+            reduceShare(k);
+            return;
+        }
         final long lo = shareStart(k);
         final long hi = shareStart(k + 1);
         int i = firstParameterEndingAfter(lo);
@@ -179,9 +299,39 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             final long from = Math.max(lo, starts[i]) - starts[i];
             final long to = Math.min(hi, starts[i + 1]) - starts[i];
             if (to > from) {
-                update(groupOfParameter[i], parameters[i], state[i], from, to - from);
+                if (phase == Phase.CLAMP) {
+                    kernels.clamp(parameters[i].grad(), from, to - from, prePassScale,
+                            (float) clipping.limit());
+                } else {
+                    update(groupOfParameter[i], parameters[i], state[i], from, to - from);
+                }
             }
         }
+    }
+
+    /**
+     * Sums the squares of share {@code k} of all reduction blocks. Blocks are fixed per tensor and
+     * summed in order afterwards, so no thread count or vector width changes the total.
+     */
+    private void reduceShare(int k) {
+        final long blocks = blockStarts[parameters.length];
+        final long first = k == 0 ? 0 : blocks / shares * k;
+        final long last = k + 1 >= shares ? blocks : blocks / shares * (k + 1);
+        int i = 0;
+        for (long b = first; b < last; b++) {
+            while (blockStarts[i + 1] <= b) {
+                i++;
+            }
+            final long offset = (b - blockStarts[i]) * UpdateKernels.REDUCTION_BLOCK;
+            final long count = Math.min(UpdateKernels.REDUCTION_BLOCK,
+                    parameters[i].length() - offset);
+            blockSums[(int) b] = kernels.sumOfSquares(parameters[i].grad(), offset, count,
+                    prePassScale);
+        }
+    }
+
+    private static long ceilDiv(long x, long y) {
+        return (x + y - 1) / y;
     }
 
     private long shareStart(int k) {

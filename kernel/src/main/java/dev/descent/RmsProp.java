@@ -72,7 +72,7 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
         final MemorySegment momentumBuffer = withMomentum ? state[1] : null;
         final MemorySegment gradAvg = c.centered() ? state[withMomentum ? 2 : 1] : null;
         kernels.rmsprop(parameter.values(), parameter.grad(), state[0], gradAvg, momentumBuffer,
-                offset, count, c.maximize() ? -1f : 1f, (float) c.weightDecay(), (float) group.lr(),
+                offset, count, gradScale(c.maximize()), (float) c.weightDecay(), (float) group.lr(),
                 (float) c.alpha(), (float) (1 - c.alpha()), (float) c.eps(), (float) group.momentum());
     }
 

@@ -71,7 +71,7 @@ public final class Sgd extends Optimizer<Sgd.Config> {
     @Override
     void update(int groupIndex, Parameter parameter, MemorySegment[] state, long offset, long count) {
         final Config c = groups().get(groupIndex).config();
-        final float gradScale = c.maximize() ? -1f : 1f;
+        final float gradScale = gradScale(c.maximize());
         if (c.momentum() == 0) {
             kernels.sgd(parameter.values(), parameter.grad(), offset, count, gradScale,
                     (float) c.weightDecay(), lr[groupIndex]);

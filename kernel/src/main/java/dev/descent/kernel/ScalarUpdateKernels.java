@@ -137,12 +137,12 @@ public final class ScalarUpdateKernels implements UpdateKernels {
 
     @Override
     public double sumOfSquares(MemorySegment grad, long offset, long count, float gradScale) {
-        // Sixteen named partial sums, so that the scalar loop keeps the canonical order without
-        // an array; elements past the end count as zero, which adds nothing.
+        // Sixteen named partial sums keep the canonical order without an array.
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         double s8 = 0, s9 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0, s14 = 0, s15 = 0;
         final long end = offset + count;
-        for (long i = offset; i < end; i += 16) {
+        long i = offset;
+        for (; i + 16 <= end; i += 16) {
             s0 += square(grad, i, end, gradScale);
             s1 += square(grad, i + 1, end, gradScale);
             s2 += square(grad, i + 2, end, gradScale);
@@ -160,26 +160,50 @@ public final class ScalarUpdateKernels implements UpdateKernels {
             s14 += square(grad, i + 14, end, gradScale);
             s15 += square(grad, i + 15, end, gradScale);
         }
-        return combine(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15);
+        return finishSumOfSquares(grad, i, end, gradScale, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9,
+                s10, s11, s12, s13, s14, s15);
     }
 
-    /** The fixed tree that ends every {@link #sumOfSquares}, whatever the vector width. */
-    public static double combine(double s0, double s1, double s2, double s3, double s4, double s5,
-                                 double s6, double s7, double s8, double s9, double s10,
-                                 double s11, double s12, double s13, double s14, double s15) {
-        final double t0 = s0 + s8;
-        final double t1 = s1 + s9;
-        final double t2 = s2 + s10;
-        final double t3 = s3 + s11;
-        final double t4 = s4 + s12;
-        final double t5 = s5 + s13;
-        final double t6 = s6 + s14;
-        final double t7 = s7 + s15;
-        final double u0 = t0 + t4;
-        final double u1 = t1 + t5;
-        final double u2 = t2 + t6;
-        final double u3 = t3 + t7;
-        return (u0 + u2) + (u1 + u3);
+    /**
+     * Ends every {@link #sumOfSquares}, whatever the vector width: adds the last, partial group
+     * of 16 elements (from {@code tail} to {@code end}, possibly none) to the 16 partial sums,
+     * then combines them by the fixed tree.
+     */
+    public static double finishSumOfSquares(MemorySegment grad, long tail, long end,
+                                            float gradScale, double s0, double s1, double s2,
+                                            double s3, double s4, double s5, double s6, double s7,
+                                            double s8, double s9, double s10, double s11,
+                                            double s12, double s13, double s14, double s15) {
+        final double a0 = s0 + square(grad, tail, end, gradScale);
+        final double a1 = s1 + square(grad, tail + 1, end, gradScale);
+        final double a2 = s2 + square(grad, tail + 2, end, gradScale);
+        final double a3 = s3 + square(grad, tail + 3, end, gradScale);
+        final double a4 = s4 + square(grad, tail + 4, end, gradScale);
+        final double a5 = s5 + square(grad, tail + 5, end, gradScale);
+        final double a6 = s6 + square(grad, tail + 6, end, gradScale);
+        final double a7 = s7 + square(grad, tail + 7, end, gradScale);
+        final double a8 = s8 + square(grad, tail + 8, end, gradScale);
+        final double a9 = s9 + square(grad, tail + 9, end, gradScale);
+        final double a10 = s10 + square(grad, tail + 10, end, gradScale);
+        final double a11 = s11 + square(grad, tail + 11, end, gradScale);
+        final double a12 = s12 + square(grad, tail + 12, end, gradScale);
+        final double a13 = s13 + square(grad, tail + 13, end, gradScale);
+        final double a14 = s14 + square(grad, tail + 14, end, gradScale);
+        final double a15 = s15 + square(grad, tail + 15, end, gradScale);
+        // The tree: s[j] += s[j+8], then s[j] += s[j+4], then s[j] += s[j+2], then s[0] + s[1].
+        final double b0 = a0 + a8;
+        final double b1 = a1 + a9;
+        final double b2 = a2 + a10;
+        final double b3 = a3 + a11;
+        final double b4 = a4 + a12;
+        final double b5 = a5 + a13;
+        final double b6 = a6 + a14;
+        final double b7 = a7 + a15;
+        final double c0 = b0 + b4;
+        final double c1 = b1 + b5;
+        final double c2 = b2 + b6;
+        final double c3 = b3 + b7;
+        return (c0 + c2) + (c1 + c3);
     }
 
     @Override

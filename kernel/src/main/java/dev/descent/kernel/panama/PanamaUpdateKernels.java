@@ -25,6 +25,10 @@ public final class PanamaUpdateKernels implements UpdateKernels {
             VectorShape.forBitSize(checkedBits(
                     Kernels.vectorBits(FloatVector.SPECIES_PREFERRED.vectorBitSize()))));
     private static final int LANES = SPECIES.length();
+    /** Doubles of the kernel's width, for reductions, and floats of as many lanes (half the bits). */
+    private static final VectorSpecies<Double> WIDE = VectorSpecies.of(double.class, SPECIES.vectorShape());
+    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(SPECIES.vectorBitSize() / 2));
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final long FLOAT_BYTES = Float.BYTES;
     private static final ScalarUpdateKernels TAIL = ScalarUpdateKernels.INSTANCE;
@@ -195,105 +199,98 @@ public final class PanamaUpdateKernels implements UpdateKernels {
     public double sumOfSquares(MemorySegment grad, long offset, long count, float gradScale) {
         // LANES is a constant, so C2 keeps one of these and drops the others.
         return switch (LANES) {
-            case 16 -> sumOfSquares16(grad, offset, offset + count, broadcast(gradScale));
-            case 8 -> sumOfSquares8(grad, offset, offset + count, broadcast(gradScale));
-            default -> sumOfSquares4(grad, offset, offset + count, broadcast(gradScale));
+            case 16 -> sumOfSquares16(grad, offset, offset + count, gradScale);
+            case 8 -> sumOfSquares8(grad, offset, offset + count, gradScale);
+            default -> sumOfSquares4(grad, offset, offset + count, gradScale);
         };
     }
 
     /*
      * The canonical order keeps 16 double partial sums, partial sum j for elements j, j+16, ...
-     * Each width holds them in as many double vectors as it takes: a float vector of L lanes
-     * widens into two double vectors of L/2 lanes, each holding the partial sums of its indices.
-     * The last group of 16 is loaded under a mask; the lanes masked out are zero and add nothing.
+     * Each width holds them in as many double vectors of its size as it takes, and fills each from
+     * a float vector of half the size (same lane count), which widens in one instruction. The
+     * last, partial group of 16 goes through the scalar code, which also combines the sums.
      */
 
-    private static double sumOfSquares16(MemorySegment grad, long from, long end, FloatVector scale) {
-        final VectorSpecies<Double> half = DoubleVector.SPECIES_512;
-        DoubleVector a0 = DoubleVector.zero(half);
-        DoubleVector a1 = DoubleVector.zero(half);
-        for (long i = from; i < end; i += 16) {
-            final FloatVector x = loadScaled(grad, i, end, scale);
-            final DoubleVector lo = widen(x, half, 0);
-            final DoubleVector hi = widen(x, half, 1);
-            a0 = lo.fma(lo, a0);
-            a1 = hi.fma(hi, a1);
+    private static double sumOfSquares16(MemorySegment grad, long from, long end, float gradScale) {
+        final FloatVector scale = FloatVector.broadcast(HALF, gradScale);
+        DoubleVector a0 = DoubleVector.zero(WIDE);
+        DoubleVector a1 = DoubleVector.zero(WIDE);
+        long i = from;
+        for (; i + 16 <= end; i += 16) {
+            final DoubleVector x0 = widened(grad, i, scale);
+            final DoubleVector x1 = widened(grad, i + 8, scale);
+            a0 = x0.fma(x0, a0);
+            a1 = x1.fma(x1, a1);
         }
-        return ScalarUpdateKernels.combine(a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3),
+        return ScalarUpdateKernels.finishSumOfSquares(grad, i, end, gradScale,
+                a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3),
                 a0.lane(4), a0.lane(5), a0.lane(6), a0.lane(7), a1.lane(0), a1.lane(1),
                 a1.lane(2), a1.lane(3), a1.lane(4), a1.lane(5), a1.lane(6), a1.lane(7));
     }
 
-    private static double sumOfSquares8(MemorySegment grad, long from, long end, FloatVector scale) {
-        final VectorSpecies<Double> half = DoubleVector.SPECIES_256;
-        DoubleVector a0 = DoubleVector.zero(half);
-        DoubleVector a1 = DoubleVector.zero(half);
-        DoubleVector a2 = DoubleVector.zero(half);
-        DoubleVector a3 = DoubleVector.zero(half);
-        for (long i = from; i < end; i += 16) {
-            final FloatVector x = loadScaled(grad, i, end, scale);
-            final FloatVector y = loadScaled(grad, i + 8, end, scale);
-            final DoubleVector x0 = widen(x, half, 0);
-            final DoubleVector x1 = widen(x, half, 1);
-            final DoubleVector y0 = widen(y, half, 0);
-            final DoubleVector y1 = widen(y, half, 1);
+    private static double sumOfSquares8(MemorySegment grad, long from, long end, float gradScale) {
+        final FloatVector scale = FloatVector.broadcast(HALF, gradScale);
+        DoubleVector a0 = DoubleVector.zero(WIDE);
+        DoubleVector a1 = DoubleVector.zero(WIDE);
+        DoubleVector a2 = DoubleVector.zero(WIDE);
+        DoubleVector a3 = DoubleVector.zero(WIDE);
+        long i = from;
+        for (; i + 16 <= end; i += 16) {
+            final DoubleVector x0 = widened(grad, i, scale);
+            final DoubleVector x1 = widened(grad, i + 4, scale);
+            final DoubleVector x2 = widened(grad, i + 8, scale);
+            final DoubleVector x3 = widened(grad, i + 12, scale);
             a0 = x0.fma(x0, a0);
             a1 = x1.fma(x1, a1);
-            a2 = y0.fma(y0, a2);
-            a3 = y1.fma(y1, a3);
+            a2 = x2.fma(x2, a2);
+            a3 = x3.fma(x3, a3);
         }
-        return ScalarUpdateKernels.combine(a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3),
+        return ScalarUpdateKernels.finishSumOfSquares(grad, i, end, gradScale,
+                a0.lane(0), a0.lane(1), a0.lane(2), a0.lane(3),
                 a1.lane(0), a1.lane(1), a1.lane(2), a1.lane(3), a2.lane(0), a2.lane(1),
                 a2.lane(2), a2.lane(3), a3.lane(0), a3.lane(1), a3.lane(2), a3.lane(3));
     }
 
-    private static double sumOfSquares4(MemorySegment grad, long from, long end, FloatVector scale) {
-        final VectorSpecies<Double> half = DoubleVector.SPECIES_128;
-        DoubleVector a0 = DoubleVector.zero(half);
-        DoubleVector a1 = DoubleVector.zero(half);
-        DoubleVector a2 = DoubleVector.zero(half);
-        DoubleVector a3 = DoubleVector.zero(half);
-        DoubleVector a4 = DoubleVector.zero(half);
-        DoubleVector a5 = DoubleVector.zero(half);
-        DoubleVector a6 = DoubleVector.zero(half);
-        DoubleVector a7 = DoubleVector.zero(half);
-        for (long i = from; i < end; i += 16) {
-            final FloatVector w = loadScaled(grad, i, end, scale);
-            final FloatVector x = loadScaled(grad, i + 4, end, scale);
-            final FloatVector y = loadScaled(grad, i + 8, end, scale);
-            final FloatVector z = loadScaled(grad, i + 12, end, scale);
-            final DoubleVector w0 = widen(w, half, 0);
-            final DoubleVector w1 = widen(w, half, 1);
-            final DoubleVector x0 = widen(x, half, 0);
-            final DoubleVector x1 = widen(x, half, 1);
-            final DoubleVector y0 = widen(y, half, 0);
-            final DoubleVector y1 = widen(y, half, 1);
-            final DoubleVector z0 = widen(z, half, 0);
-            final DoubleVector z1 = widen(z, half, 1);
-            a0 = w0.fma(w0, a0);
-            a1 = w1.fma(w1, a1);
-            a2 = x0.fma(x0, a2);
-            a3 = x1.fma(x1, a3);
-            a4 = y0.fma(y0, a4);
-            a5 = y1.fma(y1, a5);
-            a6 = z0.fma(z0, a6);
-            a7 = z1.fma(z1, a7);
+    private static double sumOfSquares4(MemorySegment grad, long from, long end, float gradScale) {
+        final FloatVector scale = FloatVector.broadcast(HALF, gradScale);
+        DoubleVector a0 = DoubleVector.zero(WIDE);
+        DoubleVector a1 = DoubleVector.zero(WIDE);
+        DoubleVector a2 = DoubleVector.zero(WIDE);
+        DoubleVector a3 = DoubleVector.zero(WIDE);
+        DoubleVector a4 = DoubleVector.zero(WIDE);
+        DoubleVector a5 = DoubleVector.zero(WIDE);
+        DoubleVector a6 = DoubleVector.zero(WIDE);
+        DoubleVector a7 = DoubleVector.zero(WIDE);
+        long i = from;
+        for (; i + 16 <= end; i += 16) {
+            final DoubleVector x0 = widened(grad, i, scale);
+            final DoubleVector x1 = widened(grad, i + 2, scale);
+            final DoubleVector x2 = widened(grad, i + 4, scale);
+            final DoubleVector x3 = widened(grad, i + 6, scale);
+            final DoubleVector x4 = widened(grad, i + 8, scale);
+            final DoubleVector x5 = widened(grad, i + 10, scale);
+            final DoubleVector x6 = widened(grad, i + 12, scale);
+            final DoubleVector x7 = widened(grad, i + 14, scale);
+            a0 = x0.fma(x0, a0);
+            a1 = x1.fma(x1, a1);
+            a2 = x2.fma(x2, a2);
+            a3 = x3.fma(x3, a3);
+            a4 = x4.fma(x4, a4);
+            a5 = x5.fma(x5, a5);
+            a6 = x6.fma(x6, a6);
+            a7 = x7.fma(x7, a7);
         }
-        return ScalarUpdateKernels.combine(a0.lane(0), a0.lane(1), a1.lane(0), a1.lane(1),
+        return ScalarUpdateKernels.finishSumOfSquares(grad, i, end, gradScale,
+                a0.lane(0), a0.lane(1), a1.lane(0), a1.lane(1),
                 a2.lane(0), a2.lane(1), a3.lane(0), a3.lane(1), a4.lane(0), a4.lane(1),
                 a5.lane(0), a5.lane(1), a6.lane(0), a6.lane(1), a7.lane(0), a7.lane(1));
     }
 
-    /** {@code scale * grad[i .. i+LANES)}, lanes at or past {@code end} zero. */
-    private static FloatVector loadScaled(MemorySegment grad, long i, long end, FloatVector scale) {
-        final FloatVector g = i + LANES <= end ? load(grad, i * FLOAT_BYTES)
-                : FloatVector.fromMemorySegment(SPECIES, grad, i * FLOAT_BYTES, ORDER,
-                        SPECIES.indexInRange(i, end));
-        return g.mul(scale);
-    }
-
-    private static DoubleVector widen(FloatVector x, VectorSpecies<Double> half, int part) {
-        return (DoubleVector) x.convertShape(VectorOperators.F2D, half, part);
+    /** {@code scale * grad[i ..]} for the lanes of {@link #WIDE}, widened to double. */
+    private static DoubleVector widened(MemorySegment grad, long i, FloatVector scale) {
+        final FloatVector g = FloatVector.fromMemorySegment(HALF, grad, i * FLOAT_BYTES, ORDER);
+        return (DoubleVector) g.mul(scale).convertShape(VectorOperators.F2D, WIDE, 0);
     }
 
     @Override

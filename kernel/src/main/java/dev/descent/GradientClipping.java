@@ -1,0 +1,117 @@
+package dev.descent;
+
+/**
+ * Gradient clipping applied by {@link Optimizer#step()} before the update, with the semantics of
+ * PyTorch's {@code clip_grad_norm_} (L2 norm over all parameters) and {@code clip_grad_value_}.
+ *
+ * <p>By norm, the gradients are not rewritten: the factor
+ * {@code min(1, maxNorm / (totalNorm + 1e-6))} enters the fused update as a scale of the gradient.
+ * The total norm is a reduction in double over fixed blocks in a fixed order, so it is the same
+ * number for every vector width and thread count. By value, the gradients are clamped in place to
+ * {@code [-clipValue, clipValue]}, as PyTorch does. A non-finite total norm (an inf or NaN
+ * gradient) either fails the step or skips it ({@link NonFinite}); nothing is written either way.
+ *
+ * <p>Instances are immutable; the {@code with...} methods return changed copies.
+ */
+public final class GradientClipping {
+
+    /** PyTorch's {@code clip_grad_norm_} adds this to the total norm before dividing. */
+    public static final double NORM_EPSILON = 1e-6;
+
+    /** What a step does when the gradients hold an inf or NaN. */
+    public enum NonFinite {
+        /** Throw {@link ArithmeticException}, as {@code error_if_nonfinite=True}; nothing changes. */
+        THROW,
+        /** Leave parameters, state and the step count as they are, and report it. */
+        SKIP_STEP
+    }
+
+    private final boolean byNorm;
+    private final double limit;
+    private final boolean onlyAboveThreshold;
+    private final NonFinite onNonFinite;
+
+    private GradientClipping(boolean byNorm, double limit, boolean onlyAboveThreshold,
+                             NonFinite onNonFinite) {
+        this.byNorm = byNorm;
+        this.limit = limit;
+        this.onlyAboveThreshold = onlyAboveThreshold;
+        this.onNonFinite = onNonFinite;
+    }
+
+    /**
+     * Scales all gradients together by {@code min(1, maxNorm / (totalNorm + 1e-6))}, where
+     * {@code totalNorm} is the L2 norm of all of them as one vector. Non-finite totals fail the
+     * step ({@link NonFinite#THROW}) unless changed with {@link #withOnNonFinite}.
+     *
+     * @throws IllegalArgumentException if {@code maxNorm} is negative or not finite
+     */
+    public static GradientClipping byNorm(double maxNorm) {
+        return new GradientClipping(true, Checks.finiteAtLeast("maxNorm", maxNorm, 0), false,
+                NonFinite.THROW);
+    }
+
+    /**
+     * Clamps every gradient element to {@code [-clipValue, clipValue]}, in place.
+     *
+     * @throws IllegalArgumentException if {@code clipValue} is negative or not finite
+     */
+    public static GradientClipping byValue(double clipValue) {
+        return new GradientClipping(false, Checks.finiteAtLeast("clipValue", clipValue, 0), false,
+                NonFinite.THROW);
+    }
+
+    /**
+     * By norm only: scale only when the total norm exceeds {@code maxNorm}, leaving gradients
+     * whose norm is just under it exactly as they are (PyTorch's rule scales those by a factor a
+     * hair below 1, because of the 1e-6).
+     */
+    public GradientClipping withOnlyAboveThreshold(boolean onlyAboveThreshold) {
+        if (!byNorm && onlyAboveThreshold) {
+            throw new IllegalArgumentException("onlyAboveThreshold applies to clipping by norm,"
+                    + " not by value");
+        }
+        return new GradientClipping(byNorm, limit, onlyAboveThreshold, onNonFinite);
+    }
+
+    /** What to do when a gradient is inf or NaN; default {@link NonFinite#THROW}. */
+    public GradientClipping withOnNonFinite(NonFinite onNonFinite) {
+        return new GradientClipping(byNorm, limit, onlyAboveThreshold,
+                Checks.notNull("onNonFinite", onNonFinite));
+    }
+
+    /** Whether this clips by total norm (else by value). */
+    public boolean byNorm() {
+        return byNorm;
+    }
+
+    /** {@code maxNorm}, or {@code clipValue} when clipping by value. */
+    public double limit() {
+        return limit;
+    }
+
+    /** See {@link #withOnlyAboveThreshold}. */
+    public boolean onlyAboveThreshold() {
+        return onlyAboveThreshold;
+    }
+
+    /** See {@link #withOnNonFinite}. */
+    public NonFinite onNonFinite() {
+        return onNonFinite;
+    }
+
+    /** The factor applied to gradients whose total L2 norm is {@code totalNorm} (finite). */
+    double coefficient(double totalNorm) {
+        if (onlyAboveThreshold && totalNorm <= limit) {
+            return 1;
+        }
+        return Math.min(1, limit / (totalNorm + NORM_EPSILON));
+    }
+
+    @Override
+    public String toString() {
+        return byNorm ? "GradientClipping[maxNorm=" + limit + ", onlyAboveThreshold="
+                + onlyAboveThreshold + ", onNonFinite=" + onNonFinite + "]"
+                : "GradientClipping[clipValue=" + limit + ", onNonFinite=" + onNonFinite + "]";
+    }
+}

@@ -1,0 +1,335 @@
+package dev.descent;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Gradient clipping and loss scaling: the pre-pass before the fused update. */
+class GradientPrePassTest {
+
+    /** Sizes that cross reduction blocks (4096) and tensor boundaries at odd places. */
+    private static final long[] SHAPE = {5000, 1, 4096, 33, 12_289, 0, 70_001};
+
+    private Arena arena;
+
+    @BeforeEach
+    void open() {
+        arena = Arena.ofShared();
+    }
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    @Test
+    void clipByNormMatchesADoublePrecisionReference() {
+        final List<Parameter> params = parameters(SHAPE, 1);
+        final double[][] start = values(params);
+        fillGradients(params, 2, 3.0);
+        final double norm = referenceNorm(params, 1.0);
+        final double maxNorm = norm / 4;
+        try (Sgd sgd = Sgd.builder().lr(0.5).build(params)) {
+            sgd.setGradientClipping(GradientClipping.byNorm(maxNorm));
+            sgd.step();
+            assertEquals(norm, sgd.lastGradNorm(), norm * 1e-12, "total norm before clipping");
+            final double coefficient = maxNorm / (norm + 1e-6);
+            for (int i = 0; i < params.size(); i++) {
+                final Parameter p = params.get(i);
+                for (long e = 0; e < p.length(); e++) {
+                    final double expected = start[i][(int) e] - 0.5 * coefficient * p.gradAt(e);
+                    assertEquals(expected, p.valueAt(e), 1e-6 * (1 + Math.abs(expected)),
+                            p.name() + "[" + e + "]");
+                }
+            }
+            assertEquals(maxNorm, clippedNorm(params, start, 0.5), maxNorm * 1e-5,
+                    "the applied gradients have norm maxNorm");
+        }
+    }
+
+    @Test
+    void theNormIsTheSameDoubleForEveryThreadCount() {
+        final List<Parameter> params = parameters(SHAPE, 1);
+        fillGradients(params, 4, 1.0);
+        long expected = 0;
+        for (int threads = 1; threads <= 4; threads++) {
+            try (Sgd sgd = Sgd.builder().lr(0).threads(threads).build(params)) {
+                sgd.setGradientClipping(GradientClipping.byNorm(1.0));
+                sgd.step();
+                final long bits = Double.doubleToRawLongBits(sgd.lastGradNorm());
+                if (threads == 1) {
+                    expected = bits;
+                } else {
+                    assertEquals(expected, bits, "threads " + threads);
+                }
+            }
+        }
+    }
+
+    @Test
+    void onlyAboveThresholdLeavesGradientsJustUnderTheLimitAlone() {
+        final List<Parameter> clipped = parameters(new long[] {100}, 1);
+        final List<Parameter> plain = parameters(new long[] {100}, 1);
+        fillGradients(clipped, 5, 1.0);
+        fillGradients(plain, 5, 1.0);
+        final double norm = referenceNorm(clipped, 1.0);
+        try (Sgd a = Sgd.builder().lr(0.1).build(clipped); Sgd b = Sgd.builder().lr(0.1).build(plain)) {
+            a.setGradientClipping(GradientClipping.byNorm(norm * (1 + 1e-9)).withOnlyAboveThreshold(true));
+            a.step();
+            b.step();
+            assertSameBits(plain.get(0).values(), clipped.get(0).values());
+        }
+        // PyTorch's rule, by contrast, scales by maxNorm / (norm + 1e-6) < 1 here.
+        assertTrue(GradientClipping.byNorm(norm).coefficient(norm * (1 - 1e-9)) < 1);
+    }
+
+    @Test
+    void clipByValueClampsTheGradientsInPlace() {
+        final List<Parameter> params = parameters(new long[] {1000}, 1);
+        final double[][] start = values(params);
+        fillGradients(params, 6, 2.0);
+        final float[] before = new float[1000];
+        for (int e = 0; e < 1000; e++) {
+            before[e] = params.get(0).gradAt(e);
+        }
+        try (Sgd sgd = Sgd.builder().lr(0.25).build(params)) {
+            sgd.setGradientClipping(GradientClipping.byValue(1.5));
+            sgd.step();
+        }
+        for (int e = 0; e < 1000; e++) {
+            final float clamped = Math.min(Math.max(before[e], -1.5f), 1.5f);
+            assertEquals(clamped, params.get(0).gradAt(e), "grad " + e);
+            assertEquals(Math.fma(-0.25f, clamped, (float) start[0][e]), params.get(0).valueAt(e));
+        }
+    }
+
+    @Test
+    void aNonFiniteGradientThrowsOrSkipsAndChangesNothing() {
+        for (GradientClipping.NonFinite action : GradientClipping.NonFinite.values()) {
+            final List<Parameter> params = parameters(SHAPE, 7);
+            fillGradients(params, 8, 1.0);
+            try (Adam adam = Adam.builder().build(params)) {
+                adam.setGradientClipping(GradientClipping.byNorm(1.0).withOnNonFinite(action));
+                adam.step();
+                params.get(6).setGradAt(69_999, Float.POSITIVE_INFINITY);
+                final Snapshot before = new Snapshot(adam, params);
+                if (action == GradientClipping.NonFinite.THROW) {
+                    final ArithmeticException e = assertThrows(ArithmeticException.class, adam::step);
+                    assertTrue(e.getMessage().contains("nothing was updated"), e.getMessage());
+                } else {
+                    adam.step();
+                    assertTrue(adam.lastStepSkipped());
+                }
+                before.assertUnchanged(adam, params);
+                assertEquals(1, adam.stepCount());
+            }
+        }
+    }
+
+    @Test
+    void lossScalingSkipsInfStepsAndOtherwiseEqualsTheUnscaledRun() {
+        // Power-of-two scales make g*scale*(1/scale) exact, so the scaled run must equal, bit for
+        // bit, an unscaled run that simply leaves out the steps with an inf gradient.
+        final List<Parameter> scaled = parameters(SHAPE, 9);
+        final List<Parameter> reference = parameters(SHAPE, 9);
+        final LossScaler scaler = LossScaler.builder().initScale(1024).growthInterval(3).build();
+        final boolean[] inject = {false, false, true, false, false, false, false, true, true, false};
+        try (Adam a = Adam.builder().amsgrad(true).build(scaled);
+             Adam b = Adam.builder().amsgrad(true).build(reference)) {
+            a.setLossScaler(scaler);
+            final List<Float> scales = new ArrayList<>();
+            for (int t = 0; t < inject.length; t++) {
+                final float scale = scaler.scale();
+                scales.add(scale);
+                fillGradients(reference, 100 + t, 1.0);
+                copyGradients(reference, scaled, scale);
+                if (inject[t]) {
+                    scaled.get(t % 2 == 0 ? 0 : 4).setGradAt(7, t == 8 ? Float.NaN : Float.NEGATIVE_INFINITY);
+                    final Snapshot before = new Snapshot(a, scaled);
+                    a.step();
+                    assertTrue(a.lastStepSkipped(), "step " + t);
+                    before.assertUnchanged(a, scaled);
+                } else {
+                    a.step();
+                    b.step();
+                    assertFalse(a.lastStepSkipped());
+                }
+            }
+            assertEquals(b.stepCount(), a.stepCount());
+            for (int i = 0; i < scaled.size(); i++) {
+                assertSameBits(reference.get(i).values(), scaled.get(i).values());
+                final Map<String, MemorySegment> expected = b.state(reference.get(i));
+                for (Map.Entry<String, MemorySegment> e : a.state(scaled.get(i)).entrySet()) {
+                    assertSameBits(expected.get(e.getKey()), e.getValue());
+                }
+            }
+            // 1024; two clean steps; inf halves; three clean steps double it; then
+            // clean, inf, inf halve twice; then one clean step.
+            assertEquals(List.of(1024f, 1024f, 1024f, 512f, 512f, 512f, 1024f, 1024f, 512f, 256f),
+                    scales);
+            assertEquals(256f, scaler.scale());
+            assertEquals(1, scaler.growthTracker());
+        }
+    }
+
+    @Test
+    void stepsWithClippingAndScalingAllocateNothing() {
+        final List<Parameter> params = parameters(new long[] {70_000, 5000, 17}, 11);
+        fillGradients(params, 12, 1.0);
+        try (Adam adam = Adam.builder().lr(1e-6).build(params)) {
+            adam.setGradientClipping(GradientClipping.byNorm(1.0));
+            adam.setLossScaler(LossScaler.builder().initScale(1).build());
+            for (int i = 0; i < 20_000; i++) {
+                adam.step();
+            }
+            final com.sun.management.ThreadMXBean bean =
+                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            final long before = bean.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 5000; i++) {
+                adam.step();
+            }
+            final long allocated = bean.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(allocated < 5000, allocated + " bytes allocated over 5000 steps");
+        }
+    }
+
+    @Test
+    void badSettingsAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> GradientClipping.byNorm(-1));
+        assertThrows(IllegalArgumentException.class, () -> GradientClipping.byNorm(Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> GradientClipping.byValue(Double.POSITIVE_INFINITY));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GradientClipping.byValue(1).withOnlyAboveThreshold(true));
+        assertTrue(e.getMessage().contains("by norm"), e.getMessage());
+        assertThrows(NullPointerException.class, () -> GradientClipping.byNorm(1).withOnNonFinite(null));
+        assertThrows(IllegalArgumentException.class, () -> LossScaler.builder().initScale(0));
+        assertThrows(IllegalArgumentException.class, () -> LossScaler.builder().growthFactor(1));
+        assertThrows(IllegalArgumentException.class, () -> LossScaler.builder().backoffFactor(1));
+        assertThrows(IllegalArgumentException.class, () -> LossScaler.builder().growthInterval(0));
+        final LossScaler scaler = LossScaler.builder().growthInterval(10).build();
+        assertThrows(IllegalArgumentException.class, () -> scaler.restore(Float.NaN, 0));
+        assertThrows(IllegalArgumentException.class, () -> scaler.restore(2f, 10));
+        assertEquals(65536f, scaler.scale(), "unchanged by rejected restores");
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    /** Everything a step could change: values, state, the step count. */
+    private static final class Snapshot {
+        private final List<float[]> values = new ArrayList<>();
+        private final List<float[]> state = new ArrayList<>();
+        private final long stepCount;
+
+        Snapshot(Optimizer<?> optimizer, List<Parameter> params) {
+            for (Parameter p : params) {
+                values.add(p.values().toArray(JAVA_FLOAT));
+                for (MemorySegment s : optimizer.state(p).values()) {
+                    state.add(s.toArray(JAVA_FLOAT));
+                }
+            }
+            stepCount = optimizer.stepCount();
+        }
+
+        void assertUnchanged(Optimizer<?> optimizer, List<Parameter> params) {
+            final Snapshot now = new Snapshot(optimizer, params);
+            assertEquals(stepCount, now.stepCount);
+            for (int i = 0; i < values.size(); i++) {
+                if (!java.util.Arrays.equals(values.get(i), now.values.get(i))) {
+                    fail("values of " + params.get(i).name() + " changed");
+                }
+            }
+            for (int i = 0; i < state.size(); i++) {
+                if (!java.util.Arrays.equals(state.get(i), now.state.get(i))) {
+                    fail("state tensor " + i + " changed");
+                }
+            }
+        }
+    }
+
+    private List<Parameter> parameters(long[] shape, long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final List<Parameter> params = new ArrayList<>();
+        for (int i = 0; i < shape.length; i++) {
+            final Parameter p = Parameter.allocate(arena, "p" + i, shape[i]);
+            for (long e = 0; e < shape[i]; e++) {
+                p.setValueAt(e, (float) random.nextGaussian());
+            }
+            params.add(p);
+        }
+        return params;
+    }
+
+    private static void fillGradients(List<Parameter> params, long seed, double sigma) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        for (Parameter p : params) {
+            for (long e = 0; e < p.length(); e++) {
+                p.setGradAt(e, (float) (sigma * random.nextGaussian()));
+            }
+        }
+    }
+
+    private static void copyGradients(List<Parameter> from, List<Parameter> to, float scale) {
+        for (int i = 0; i < from.size(); i++) {
+            for (long e = 0; e < from.get(i).length(); e++) {
+                to.get(i).setGradAt(e, from.get(i).gradAt(e) * scale);
+            }
+        }
+    }
+
+    private static double[][] values(List<Parameter> params) {
+        final double[][] values = new double[params.size()][];
+        for (int i = 0; i < params.size(); i++) {
+            values[i] = new double[(int) params.get(i).length()];
+            for (int e = 0; e < values[i].length; e++) {
+                values[i][e] = params.get(i).valueAt(e);
+            }
+        }
+        return values;
+    }
+
+    private static double referenceNorm(List<Parameter> params, double scale) {
+        double sum = 0;
+        for (Parameter p : params) {
+            for (long e = 0; e < p.length(); e++) {
+                final double g = scale * p.gradAt(e);
+                sum += g * g;
+            }
+        }
+        return Math.sqrt(sum);
+    }
+
+    /** The norm of the gradient step actually taken, (start - values) / lr. */
+    private static double clippedNorm(List<Parameter> params, double[][] start, double lr) {
+        double sum = 0;
+        for (int i = 0; i < params.size(); i++) {
+            for (int e = 0; e < start[i].length; e++) {
+                final double g = (start[i][e] - params.get(i).valueAt(e)) / lr;
+                sum += g * g;
+            }
+        }
+        return Math.sqrt(sum);
+    }
+
+    private static void assertSameBits(MemorySegment expected, MemorySegment actual) {
+        final long mismatch = expected.mismatch(actual);
+        if (mismatch != -1) {
+            final long i = mismatch / Float.BYTES;
+            fail("first difference at element " + i + ": " + expected.getAtIndex(JAVA_FLOAT, i)
+                    + " vs " + actual.getAtIndex(JAVA_FLOAT, i));
+        }
+    }
+}
