@@ -152,8 +152,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     public final void step() {
         checkUsable();
         final long next = stepCount + 1;
-        for (ParameterGroup<C> group : groups) {
-            group.checkSchedule(next);
+        for (int g = 0; g < groups.size(); g++) { // indexed: an iterator would allocate
+            groups.get(g).checkSchedule(next);
         }
         shares = shareCount();
         gradFactor = 1f;

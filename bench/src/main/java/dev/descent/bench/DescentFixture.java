@@ -1,0 +1,61 @@
+package dev.descent.bench;
+
+import dev.descent.Optimizer;
+import java.lang.foreign.Arena;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * One Descent optimizer over freshly filled parameters, as every benchmark of the library steps
+ * it; checks that the fork runs the implementation the benchmark's name promises.
+ */
+final class DescentFixture implements AutoCloseable {
+
+    /** The benchmark method that runs with the scalar kernels forced ({@link StepBenchmark}). */
+    static final String SCALAR_METHOD = "scalar";
+
+    private final Arena arena = Arena.ofShared();
+    private final Optimizer<?> optimizer;
+
+    DescentFixture(Kernel kernel, long[] tensorLengths, int threads, BenchmarkParams benchmark) {
+        Optimizer<?> built = null;
+        try {
+            built = kernel.newOptimizer(TestData.parameters(arena, tensorLengths), threads);
+            checkImplementation(benchmark, built.kernelName());
+        } catch (RuntimeException | Error e) {
+            if (built != null) {
+                built.close();
+            }
+            arena.close();
+            throw e;
+        }
+        optimizer = built;
+    }
+
+    void step() {
+        optimizer.step();
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+        arena.close();
+    }
+
+    /**
+     * A command-line {@code -jvmArgsAppend} replaces the flags the annotations set, which would
+     * silently measure the wrong implementation; better to fail the run.
+     */
+    private static void checkImplementation(BenchmarkParams benchmark, String kernelName) {
+        final String method = benchmark.getBenchmark()
+                .substring(benchmark.getBenchmark().lastIndexOf('.') + 1);
+        final boolean wantScalar = method.equals(SCALAR_METHOD);
+        if (wantScalar != kernelName.equals("scalar")) {
+            throw new IllegalStateException(benchmark.getBenchmark() + " must run on the "
+                    + (wantScalar ? "scalar" : "vector") + " kernels but this fork runs '"
+                    + kernelName + "'. JVM options: " + benchmark.getJvmArgs()
+                    + ". A command-line -jvmArgsAppend replaces the benchmark's own"
+                    + " (--add-modules=jdk.incubator.vector, -Ddescent.kernel=scalar);"
+                    + " pass extra options with -jvmArgsPrepend instead.");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.descent.bench;
+
+import dev.descent.kernel.Kernels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a set of numbers was measured on: CPU, the SIMD flags that decide the vector width, the
+ * JDK, and the kernel Descent picks with the flags the benchmark forks get.
+ *
+ * @param cpu the CPU's model name
+ * @param cores processors available to the JVM
+ * @param simdFlags the CPU's SIMD feature flags (SSE4.2 and up)
+ * @param jdk the JDK's version and VM name
+ * @param kernel the Descent kernel this JVM chose, e.g. {@code panama-512}
+ */
+record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String kernel) {
+
+    private static final Path CPU_INFO = Path.of("/proc/cpuinfo");
+    private static final Path LOAD_AVERAGE = Path.of("/proc/loadavg");
+
+    /** The machine this JVM runs on. */
+    static Machine current() {
+        final List<String> cpuInfo = readCpuInfo();
+        final List<String> flags = field(cpuInfo, "flags")
+                .map(f -> Arrays.stream(f.split("\\s+")).filter(Machine::isSimd).toList())
+                .orElse(List.of());
+        return new Machine(field(cpuInfo, "model name").orElse(System.getProperty("os.arch")),
+                Runtime.getRuntime().availableProcessors(), flags,
+                Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
+                Kernels.provider().name());
+    }
+
+    /** Lines for the head of a report. */
+    String describe() {
+        return "CPU:    " + cpu + ", " + cores + " cores available\n"
+                + "SIMD:   " + (simdFlags.isEmpty() ? "unknown (no /proc/cpuinfo)"
+                        : String.join(" ", simdFlags)) + "\n"
+                + "JDK:    " + jdk + "\n"
+                + "Kernel: " + kernel + " (" + vectorWidth() + ")";
+    }
+
+    /**
+     * The 1-minute load average against the core count, e.g. {@code 3.4 on 2 cores}: other work
+     * on the machine slows multi-threaded runs most, so a report says how busy it was.
+     */
+    static String load() {
+        try {
+            final String minute = Files.readString(LOAD_AVERAGE).split("\\s+")[0];
+            return minute + " on " + Runtime.getRuntime().availableProcessors() + " cores";
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private String vectorWidth() {
+        return kernel.startsWith("panama-")
+                ? kernel.substring("panama-".length()) + "-bit vectors"
+                : "no vectors: start the JVM with " + Kernels.VECTOR_MODULE_FLAG;
+    }
+
+    // The flags that decide which vector width and instructions C2 may use.
+    private static boolean isSimd(String flag) {
+        return flag.equals("sse4_2") || flag.equals("avx") || flag.equals("avx2")
+                || flag.equals("fma") || flag.equals("f16c") || flag.startsWith("avx512")
+                || flag.startsWith("amx") || flag.equals("asimd") || flag.equals("sve");
+    }
+
+    private static Optional<String> field(List<String> cpuInfo, String name) {
+        return cpuInfo.stream()
+                .filter(line -> line.startsWith(name) && line.contains(":"))
+                .map(line -> line.substring(line.indexOf(':') + 1).strip())
+                .findFirst();
+    }
+
+    private static List<String> readCpuInfo() {
+        try {
+            return Files.exists(CPU_INFO) ? Files.readAllLines(CPU_INFO) : List.of();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+}

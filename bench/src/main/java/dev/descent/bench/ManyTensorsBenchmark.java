@@ -1,0 +1,102 @@
+package dev.descent.bench;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * A step over a model-shaped parameter list against one flat tensor of the same total size: what
+ * a real network costs in per-tensor overhead (dispatch, tails, partitioning small tensors over
+ * threads). The model is a GPT-style decoder of {@value #LAYERS} layers: token and position
+ * embeddings, per layer two LayerNorms, the attention's fused QKV and output projections and the
+ * MLP, each weight with its bias, and a final LayerNorm; {@value #TENSORS} tensors in all, the
+ * smallest {@code width} floats long. Width 32 (575,296 parameters) sits in L3, width 256
+ * (21,117,440) in DRAM. Scores are steps per second; multiply by {@link #totalLength} for
+ * parameters per second.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = StepBenchmark.VECTOR_MODULE)
+public class ManyTensorsBenchmark {
+
+    static final int LAYERS = 24;
+    static final int TENSORS = 2 + 12 * LAYERS + 2;
+    private static final int VOCABULARY = 8192;
+    private static final int CONTEXT = 256;
+
+    /** The parameter value for the model-shaped list; {@code flat} is the single tensor. */
+    static final String MODEL = "model";
+
+    /** The optimizer over either layout. */
+    @State(Scope.Benchmark)
+    public static class Layout {
+        @Param
+        public Kernel kernel;
+
+        @Param({"32", "256"})
+        public int width;
+
+        @Param({MODEL, "flat"})
+        public String layout;
+
+        @Param({"1", Threads.ALL})
+        public String threads;
+
+        DescentFixture fixture;
+
+        @Setup(Level.Trial)
+        public void setUp(BenchmarkParams benchmark) {
+            final long[] shapes = tensorLengths(width);
+            fixture = new DescentFixture(kernel,
+                    layout.equals(MODEL) ? shapes : new long[] {totalLength(width)},
+                    Threads.count(threads), benchmark);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            fixture.close();
+        }
+    }
+
+    @Benchmark
+    public void descent(Layout state) {
+        state.fixture.step();
+    }
+
+    /** The element counts of the model's tensors, in the order a model lists its parameters. */
+    static long[] tensorLengths(int width) {
+        final LongStream.Builder lengths = LongStream.builder();
+        lengths.add((long) VOCABULARY * width).add((long) CONTEXT * width);
+        for (int layer = 0; layer < LAYERS; layer++) {
+            lengths.add(width).add(width);                              // ln_1 weight, bias
+            lengths.add(3L * width * width).add(3L * width);            // attn.c_attn (QKV)
+            lengths.add((long) width * width).add(width);               // attn.c_proj
+            lengths.add(width).add(width);                              // ln_2 weight, bias
+            lengths.add(4L * width * width).add(4L * width);            // mlp.c_fc
+            lengths.add(4L * width * width).add(width);                 // mlp.c_proj
+        }
+        lengths.add(width).add(width);                                  // ln_f weight, bias
+        return lengths.build().toArray();
+    }
+
+    /** The model's parameter count, the length of the flat tensor. */
+    static long totalLength(int width) {
+        return Arrays.stream(tensorLengths(width)).sum();
+    }
+}

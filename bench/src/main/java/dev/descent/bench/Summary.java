@@ -1,0 +1,232 @@
+package dev.descent.bench;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.descent.kernel.Kernels;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * The one-command performance summary: runs {@link StepBenchmark} (descent, scalar, plainJava and
+ * roofline at one thread and at all cores) and {@link ManyTensorsBenchmark} with {@code -prof gc},
+ * prints a table, and writes the JMH JSON, the JMH log, the table and a PNG chart.
+ *
+ * <pre>
+ *   mvn -q -pl bench -am -DskipTests package exec:exec [-Dsummary.args="--full"]
+ *   java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar \
+ *       dev.descent.bench.Summary [options]
+ * </pre>
+ * The default is a short suite, a few minutes on two cores; {@code --full} runs every kernel at
+ * every size with the benchmarks' own iteration counts (about an hour). See {@link #USAGE}.
+ */
+public final class Summary {
+
+    static final String USAGE = """
+            Options:
+              --full                  every kernel, sizes up to 67,108,864, both model widths, and
+                                      the benchmarks' own warmup and measurement (about an hour)
+              --kernels=SGD,ADAM|all  kernels to run (default SGD,ADAM; --full: all)
+              --sizes=4096,65536,...  tensor sizes in floats (default 4096,1048576,16777216)
+              --threads=1,all         thread counts, 'all' = every core (default 1,all)
+              --widths=32,256         model widths for the many-tensors comparison (default 32)
+              --vector-bits=256       force the kernels' vector width (128, 256 or 512)
+              --out=DIR               where the files go (default bench/target)
+            """;
+
+    private static final List<Kernel> SHORT_KERNELS = List.of(Kernel.SGD, Kernel.ADAM);
+    /** L1, L3 and DRAM: the divider-bound, the cache-bound and the memory-bound regime. */
+    private static final List<Long> SHORT_SIZES = List.of(4_096L, 1_048_576L, 16_777_216L);
+    private static final List<Long> FULL_SIZES = List.of(4_096L, 65_536L, 1_048_576L,
+            16_777_216L, 67_108_864L);
+    /**
+     * Short runs. Until C2 compiles them, vector kernels run interpreted and box every vector,
+     * hundreds of times slower: three seconds of warmup get every kernel compiled, even on a
+     * busy machine.
+     */
+    private static final int SHORT_WARMUPS = 3;
+    private static final TimeValue SHORT_WARMUP = TimeValue.seconds(1);
+    private static final int SHORT_MEASUREMENTS = 3;
+    private static final TimeValue SHORT_MEASUREMENT = TimeValue.milliseconds(500);
+    /** Rough cost of starting a fork and filling its tensors, for the time estimate. */
+    private static final double FORK_SECONDS = 1.5;
+
+    private Summary() {
+    }
+
+    public static void main(String[] args) throws IOException, RunnerException {
+        // Before any AWT class loads: the chart renders without a display.
+        System.setProperty("java.awt.headless", "true");
+        final Settings settings;
+        try {
+            settings = Settings.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+            return;
+        }
+        if (settings.vectorBits() != null) {
+            System.setProperty(Kernels.VECTOR_BITS_PROP_NAME, settings.vectorBits());
+        }
+        final Machine machine = Machine.current();
+        System.out.println(machine.describe());
+        Files.createDirectories(settings.out());
+        final Path log = settings.out().resolve("summary-jmh.log");
+        final List<RunResult> results = new ArrayList<>();
+        final String loadBefore = Machine.load();
+        final long minutes = Math.round(settings.runCount() * settings.secondsPerRun() / 60);
+        System.out.printf("Running %d benchmarks, about %d minutes; JMH's output goes to %s%n",
+                settings.runCount(), minutes, log);
+        try (PrintStream logStream = new PrintStream(Files.newOutputStream(log), true, UTF_8)) {
+            final OutputFormat format = OutputFormatFactory.createFormatInstance(logStream,
+                    VerboseMode.NORMAL);
+            for (Kernel kernel : settings.kernels()) {
+                System.out.printf("  %s ...%n", kernel.label());
+                results.addAll(new Runner(settings.stepOptions(kernel).build(), format).run());
+            }
+            System.out.println("  many small tensors ...");
+            results.addAll(new Runner(settings.manyTensorsOptions().build(), format).run());
+        }
+        final Path json = settings.out().resolve("summary.json");
+        ResultFormatFactory.getInstance(ResultFormatType.JSON, json.toString()).writeOut(results);
+
+        final SummaryReport report = new SummaryReport(results);
+        final String text = report.text() + "Load average: " + loadBefore + " before the runs, "
+                + Machine.load() + " after; other work on the machine slows the multi-threaded"
+                + " columns most.\n";
+        System.out.println();
+        System.out.print(text);
+        final Path table = settings.out().resolve("summary.txt");
+        Files.writeString(table, machine.describe() + "\n\n" + text);
+        final Path chart = settings.out().resolve("summary.png");
+        report.writeChart(chart);
+        System.out.printf("%nWrote %s, %s, %s and %s%n", json, table, chart, log);
+        if (results.size() < settings.runCount()) {
+            System.out.printf("%d of %d benchmarks failed: see %s%n",
+                    settings.runCount() - results.size(), settings.runCount(), log);
+            System.exit(1);
+        }
+    }
+
+    /** What to run, from the command line. */
+    record Settings(List<Kernel> kernels, List<Long> sizes, List<String> threads,
+                    List<Integer> widths, boolean full, String vectorBits, Path out) {
+
+        static Settings parse(String[] args) {
+            final List<String> given = Arrays.stream(args).filter(a -> !a.isBlank())
+                    .flatMap(a -> Arrays.stream(a.strip().split("\\s+"))).toList();
+            final boolean full = given.contains("--full");
+            List<Kernel> kernels = full ? List.of(Kernel.values()) : SHORT_KERNELS;
+            List<Long> sizes = full ? FULL_SIZES : SHORT_SIZES;
+            List<String> threads = List.of("1", Threads.ALL);
+            List<Integer> widths = full ? List.of(32, 256) : List.of(32);
+            String vectorBits = null;
+            Path out = Path.of("bench", "target");
+            for (String arg : given) {
+                final String value = arg.substring(arg.indexOf('=') + 1);
+                if (arg.equals("--full")) {
+                    continue;
+                } else if (arg.startsWith("--kernels=")) {
+                    kernels = value.equalsIgnoreCase("all") ? List.of(Kernel.values())
+                            : split(value).stream().map(Settings::kernel).toList();
+                } else if (arg.startsWith("--sizes=")) {
+                    sizes = split(value).stream().map(Long::parseLong).toList();
+                } else if (arg.startsWith("--threads=")) {
+                    threads = split(value);
+                    threads.forEach(Threads::count);
+                } else if (arg.startsWith("--widths=")) {
+                    widths = split(value).stream().map(Integer::parseInt).toList();
+                } else if (arg.startsWith("--vector-bits=")) {
+                    if (!List.of("128", "256", "512").contains(value)) {
+                        throw new IllegalArgumentException(
+                                "--vector-bits must be 128, 256 or 512, got '" + value + "'");
+                    }
+                    vectorBits = value;
+                } else if (arg.startsWith("--out=")) {
+                    out = Path.of(value);
+                } else {
+                    throw new IllegalArgumentException("unknown option '" + arg + "'");
+                }
+            }
+            return new Settings(kernels, sizes, threads, widths, full, vectorBits, out);
+        }
+
+        /** The step suite for one kernel: every variant, size and thread count. */
+        ChainedOptionsBuilder stepOptions(Kernel kernel) {
+            return common()
+                    .include(Pattern.quote(StepBenchmark.class.getName()) + "\\.")
+                    .param("kernel", kernel.name())
+                    .param("size", sizes.stream().map(String::valueOf).toArray(String[]::new));
+        }
+
+        /** The model-shaped list against one flat tensor, for every kernel. */
+        ChainedOptionsBuilder manyTensorsOptions() {
+            return common()
+                    .include(Pattern.quote(ManyTensorsBenchmark.class.getName()) + "\\.")
+                    .param("kernel", kernels.stream().map(Kernel::name).toArray(String[]::new))
+                    .param("width", widths.stream().map(String::valueOf).toArray(String[]::new));
+        }
+
+        int runCount() {
+            final int stepRuns = kernels.size() * sizes.size() * threads.size() * 4;
+            final int tensorRuns = kernels.size() * widths.size() * 2 * threads.size();
+            return stepRuns + tensorRuns;
+        }
+
+        double secondsPerRun() {
+            final long millis = full ? 8_000
+                    : SHORT_WARMUPS * SHORT_WARMUP.convertTo(TimeUnit.MILLISECONDS)
+                            + SHORT_MEASUREMENTS
+                                    * SHORT_MEASUREMENT.convertTo(TimeUnit.MILLISECONDS);
+            return FORK_SECONDS + millis / 1000.0;
+        }
+
+        private ChainedOptionsBuilder common() {
+            final ChainedOptionsBuilder options = new OptionsBuilder()
+                    .param("threads", threads.toArray(String[]::new))
+                    .addProfiler(GCProfiler.class)
+                    .forks(1)
+                    .shouldFailOnError(false);
+            if (vectorBits != null) {
+                // Prepend: a jvmArgsAppend here would replace the benchmarks' own module flag.
+                options.jvmArgsPrepend("-D" + Kernels.VECTOR_BITS_PROP_NAME + "=" + vectorBits);
+            }
+            if (!full) {
+                options.warmupIterations(SHORT_WARMUPS).warmupTime(SHORT_WARMUP)
+                        .measurementIterations(SHORT_MEASUREMENTS)
+                        .measurementTime(SHORT_MEASUREMENT);
+            }
+            return options;
+        }
+
+        /** A kernel by constant or label: {@code RMSPROP_CENTERED} or {@code rmsprop-centered}. */
+        private static Kernel kernel(String name) {
+            return Kernel.valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+
+        private static List<String> split(String list) {
+            return Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty())
+                    .toList();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.descent.bench;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import dev.descent.Parameter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Deterministic inputs: every variant of a benchmark starts from the same numbers. */
+final class TestData {
+
+    /** The largest {@code float[]} HotSpot allocates; plainJava cannot go beyond it. */
+    static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+    private static final long VALUES_SEED = 42;
+    private static final long GRADS_SEED = 4242;
+
+    private TestData() {
+    }
+
+    /** Parameters of the given lengths, with their values and gradients filled. */
+    static List<Parameter> parameters(Arena arena, long[] lengths) {
+        final List<Parameter> parameters = new ArrayList<>(lengths.length);
+        for (int i = 0; i < lengths.length; i++) {
+            final Parameter p = Parameter.allocate(arena, "t" + i, lengths[i]);
+            fill(p.values(), VALUES_SEED + i);
+            fill(p.grad(), GRADS_SEED + i);
+            parameters.add(p);
+        }
+        return parameters;
+    }
+
+    /** The values of a single parameter, as heap floats. */
+    static float[] values(long length) {
+        return floats(length, VALUES_SEED);
+    }
+
+    /** The gradient of a single parameter, as heap floats. */
+    static float[] grads(long length) {
+        return floats(length, GRADS_SEED);
+    }
+
+    /**
+     * Fills with uniform values in [-1, 1): cheap to draw for a gigabyte, and after millions of
+     * steps they stay far from overflow and from subnormals, which would slow some CPUs down.
+     */
+    static void fill(MemorySegment segment, long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        for (long i = 0, n = segment.byteSize() / Float.BYTES; i < n; i++) {
+            segment.setAtIndex(JAVA_FLOAT, i, 2 * random.nextFloat() - 1);
+        }
+    }
+
+    private static float[] floats(long length, long seed) {
+        if (length > MAX_ARRAY_LENGTH) {
+            throw new UnsupportedOperationException("plainJava cannot run at size " + length
+                    + ": a Java array holds at most " + MAX_ARRAY_LENGTH + " floats;"
+                    + " only the off-heap variants (descent, scalar, roofline) go beyond");
+        }
+        final float[] floats = new float[(int) length];
+        fill(MemorySegment.ofArray(floats), seed);
+        return floats;
+    }
+}
