@@ -2,11 +2,17 @@ package dev.descent.samples;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.DoubleBinaryOperator;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
 import org.knowm.xchart.XYChart;
@@ -40,6 +46,8 @@ public final class Plots {
     private static final Color CONTOUR_GREY = new Color(200, 200, 200);
     /** Beyond this many points, dots on a path merge into a thick line and hide the others. */
     static final int MAX_MARKED_POINTS = 60;
+    /** Pixels above a grid of charts for its title. */
+    static final int GRID_HEADER = 40;
 
     /** A rectangle of the plane to draw. */
     record Window(double xMin, double xMax, double yMin, double yMax) {
@@ -188,6 +196,52 @@ public final class Plots {
         final Path file = dir.resolve(name + ".png");
         try {
             BitmapEncoder.saveBitmap(chart, file.toString(), BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return file;
+    }
+
+    /**
+     * Writes {@code charts} side by side, {@code columns} to a row in the order given, under a
+     * common {@code title}, as {@code dir/name.png}: small multiples, where one chart with every
+     * series would be a tangle. Each column is as wide as its widest chart, each row as tall as
+     * its tallest.
+     */
+    static Path saveGrid(String title, List<XYChart> charts, int columns, Path dir, String name) {
+        final int rows = (charts.size() + columns - 1) / columns;
+        final int[] x = new int[columns + 1];
+        final int[] y = new int[rows + 1];
+        y[0] = GRID_HEADER;
+        for (int k = 0; k < charts.size(); k++) {
+            x[k % columns + 1] = Math.max(x[k % columns + 1], charts.get(k).getWidth());
+            y[k / columns + 1] = Math.max(y[k / columns + 1], charts.get(k).getHeight());
+        }
+        for (int i = 1; i < x.length; i++) {
+            x[i] += x[i - 1];
+        }
+        for (int i = 1; i < y.length; i++) {
+            y[i] += y[i - 1];
+        }
+        final BufferedImage image = new BufferedImage(x[columns], y[rows], BufferedImage.TYPE_INT_RGB);
+        final Graphics2D g = image.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, image.getWidth(), image.getHeight());
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
+            final int titleWidth = g.getFontMetrics().stringWidth(title);
+            g.drawString(title, (image.getWidth() - titleWidth) / 2, GRID_HEADER - 12);
+            for (int k = 0; k < charts.size(); k++) {
+                g.drawImage(BitmapEncoder.getBufferedImage(charts.get(k)), x[k % columns], y[k / columns], null);
+            }
+        } finally {
+            g.dispose();
+        }
+        final Path file = dir.resolve(name + ".png");
+        try {
+            ImageIO.write(image, "png", file.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

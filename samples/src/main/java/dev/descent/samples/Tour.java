@@ -23,8 +23,7 @@ public final class Tour {
             BatchSizes::run,
             PolynomialFit::run,
             DescentPaths::run,
-            // 6. Learning-rate schedules (one plot with each schedule's curve over a run) belong
-            //    here, once the dev.descent.schedule package exists.
+            Schedules::run,
             DigitsClassifier::run,
             OptimizerComparison::run);
 

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.knowm.xchart.XYChart;
@@ -40,5 +42,20 @@ class PlotsTest {
         final Path file = Plots.save(chart, dir, "test");
         final byte[] png = {(byte) 0x89, 'P', 'N', 'G'};
         assertArrayEquals(png, Arrays.copyOf(Files.readAllBytes(file), 4));
+    }
+
+    @Test
+    void gridsStackChartsUnderATitle(@TempDir Path dir) throws IOException {
+        final XYChart small = Plots.chart("a", "x", "y", 300, 200);
+        final XYChart tall = Plots.chart("b", "x", "y", 300, 260);
+        final XYChart wide = Plots.chart("c", "x", "y", 400, 200);
+        for (XYChart chart : List.of(small, tall, wide)) {
+            Plots.line(chart, "line", new double[] {0, 1}, new double[] {0, 1});
+        }
+        final Path file = Plots.saveGrid("grid", List.of(small, tall, wide), 2, dir, "grid");
+        final var image = ImageIO.read(file.toFile());
+        // Columns as wide as their widest chart (400 + 300), rows as tall as their tallest (260 + 200).
+        assertEquals(700, image.getWidth());
+        assertEquals(Plots.GRID_HEADER + 260 + 200, image.getHeight());
     }
 }
