@@ -217,7 +217,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         if (shares == 1) {
             runShare(0);
         } else {
-            workers.run(shares - 1);
+            workers.run(shares);
         }
     }
 
@@ -467,9 +467,9 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
          * every thread count. Applies to the whole optimizer, not to a group.
          */
         public final B threads(int threads) {
-            if (threads < 1 || threads > StepWorkers.MAX_WORKERS + 1) {
+            if (threads < 1 || threads > StepWorkers.MAX_SHARES) {
                 throw new IllegalArgumentException("threads must be in [1, "
-                        + (StepWorkers.MAX_WORKERS + 1) + "], got " + threads);
+                        + StepWorkers.MAX_SHARES + "], got " + threads);
             }
             this.threads = threads;
             return self();

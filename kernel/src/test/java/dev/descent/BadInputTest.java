@@ -311,7 +311,7 @@ class BadInputTest {
     @Test
     void threadsOutOfRangeIsRejectedAndKept() {
         final Parameter p = Parameter.allocate(arena, "w", 4);
-        final int max = StepWorkers.MAX_WORKERS + 1;
+        final int max = StepWorkers.MAX_SHARES;
         final Sgd.Builder builder = Sgd.builder().threads(3);
         rejects(IAE, () -> builder.threads(0), "threads", "0", "[1, " + max + "]");
         rejects(IAE, () -> builder.threads(-1), "threads", "-1", "[1, " + max + "]");
