@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -396,6 +397,33 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             }
         }
         throw new IllegalArgumentException("parameter " + parameter + " is not in this optimizer");
+    }
+
+    /**
+     * Checkpoint hook, for {@code dev.descent.io.Checkpoints}: hands {@code writer} each parameter
+     * with writable views of its state tensors, by the names {@link #state} uses, then sets the
+     * step count to {@code stepCount}. The caller validates everything it writes beforehand: if
+     * {@code writer} throws, state may be partly written and the step count is unchanged.
+     *
+     * @throws IllegalArgumentException if {@code stepCount} is negative
+     * @throws IllegalStateException if the optimizer is closed or a parameter's memory is not
+     *     accessible; nothing is written then
+     */
+    public final void restore(long stepCount, BiConsumer<Parameter, Map<String, MemorySegment>> writer) {
+        checkUsable();
+        Checks.notNull("writer", writer);
+        if (stepCount < 0) {
+            throw new IllegalArgumentException("stepCount must be >= 0, got " + stepCount);
+        }
+        for (int i = 0; i < parameters.length; i++) {
+            final List<String> names = stateNamesByGroup.get(groupOfParameter[i]);
+            final Map<String, MemorySegment> views = new LinkedHashMap<>();
+            for (int k = 0; k < names.size(); k++) {
+                views.put(names.get(k), state[i][k]);
+            }
+            writer.accept(parameters[i], Collections.unmodifiableMap(views));
+        }
+        this.stepCount = stepCount;
     }
 
     /** The implementation running the updates, e.g. {@code panama-256} or {@code scalar}. */

@@ -1,0 +1,172 @@
+package dev.descent.io;
+
+import static dev.descent.io.Runs.TOTAL_STEPS;
+import static dev.descent.io.Runs.assertSameBits;
+import static dev.descent.io.Runs.snapshot;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.descent.Optimizer;
+import dev.descent.Parameter;
+import dev.descent.ParameterGroup;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Save at step k, load into a fresh optimizer over fresh parameters, continue to step n: every bit
+ * of values, state, step count, learning rate and momentum equals the uninterrupted run's.
+ */
+class CheckpointResumeTest {
+
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> setupsAndSaveSteps() {
+        return Runs.setups().stream().flatMap(s -> Stream.of(0L, 1L, 5L, TOTAL_STEPS)
+                .map(k -> Arguments.of(s, k)));
+    }
+
+    @ParameterizedTest(name = "{0}, saved at step {1}")
+    @MethodSource("setupsAndSaveSteps")
+    void resumedRunEqualsUninterruptedRunBitForBit(Runs.Setup setup, long saveStep) throws IOException {
+        final Path file = dir.resolve("run.safetensors");
+        final Runs.Snapshot uninterrupted;
+        final Runs.Snapshot atSave;
+        try (Arena arena = Arena.ofShared();
+             Optimizer<?> a = setup.build(Runs.parameters(arena, 42))) {
+            Runs.train(a, 0, saveStep);
+            atSave = snapshot(a);
+            Checkpoints.save(a, file);
+            assertSameBits(atSave, snapshot(a), "saving changed the optimizer");
+            Runs.train(a, saveStep, TOTAL_STEPS);
+            uninterrupted = snapshot(a);
+        }
+        try (Arena arena = Arena.ofShared();
+             Optimizer<?> b = setup.build(Runs.parameters(arena, 7))) {
+            // Other values, state, step count and group values than the checkpoint's, all replaced.
+            Runs.train(b, 0, 2);
+            for (ParameterGroup<?> g : b.groups()) {
+                g.setLr(0.123);
+            }
+            Checkpoints.load(b, file);
+            assertSameBits(atSave, snapshot(b), "right after loading");
+            Runs.train(b, saveStep, TOTAL_STEPS);
+            assertSameBits(uninterrupted, snapshot(b), "resumed run at step " + TOTAL_STEPS);
+        }
+    }
+
+    @Test
+    void loadingTwiceOrSavingALoadedOptimizerGivesTheSameFile() throws IOException {
+        final Runs.Setup setup = Runs.setup("Adam amsgrad");
+        final Path first = dir.resolve("first.safetensors");
+        final Path second = dir.resolve("second.safetensors");
+        try (Arena arena = Arena.ofShared(); Optimizer<?> a = setup.build(Runs.parameters(arena, 1))) {
+            Runs.train(a, 0, 4);
+            Checkpoints.save(a, first);
+        }
+        try (Arena arena = Arena.ofShared(); Optimizer<?> b = setup.build(Runs.parameters(arena, 2))) {
+            Checkpoints.load(b, first);
+            Checkpoints.load(b, first);
+            Checkpoints.save(b, second);
+        }
+        assertEquals(-1, Files.mismatch(first, second), "a loaded optimizer saves the same bytes");
+    }
+
+    /** Heap parameters (float arrays) are copied to and from the mapped file as native ones are. */
+    @Test
+    void heapParametersRoundTripThroughAnOptimizer() throws IOException {
+        final Runs.Setup setup = Runs.setup("RmsProp centered, momentum");
+        final Path first = dir.resolve("native.safetensors");
+        final Path second = dir.resolve("heap.safetensors");
+        final Runs.Snapshot trained;
+        try (Arena arena = Arena.ofShared(); Optimizer<?> a = setup.build(Runs.parameters(arena, 1))) {
+            Runs.train(a, 0, 4);
+            trained = snapshot(a);
+            Checkpoints.save(a, first);
+        }
+        try (Arena arena = Arena.ofShared();
+             Optimizer<?> b = setup.build(Runs.parameters(arena, 2, true))) {
+            Checkpoints.load(b, first);
+            assertSameBits(trained, snapshot(b), "heap parameters after loading");
+            Checkpoints.save(b, second);
+        }
+        assertEquals(-1, Files.mismatch(first, second), "heap parameters save the same bytes");
+    }
+
+    @Test
+    void bareParametersRoundTrip() throws IOException {
+        final Path file = dir.resolve("weights.safetensors");
+        try (Arena arena = Arena.ofShared()) {
+            final List<Parameter> saved = Runs.parameters(arena, 3, true);
+            Checkpoints.save(saved, file);
+            final List<Parameter> loaded = Runs.parameters(arena, 4);
+            assertNotEquals(Runs.bits(saved.get(0).values()), Runs.bits(loaded.get(0).values()));
+            Checkpoints.load(loaded, file);
+            for (int i = 0; i < saved.size(); i++) {
+                assertEquals(Runs.bits(saved.get(i).values()), Runs.bits(loaded.get(i).values()),
+                        saved.get(i).name());
+            }
+            final Map<String, String> metadata = Checkpoints.metadata(file);
+            assertEquals(Checkpoints.FORMAT, metadata.get(Checkpoints.FORMAT_KEY));
+            assertFalse(metadata.containsKey(Checkpoints.OPTIMIZER_KEY));
+        }
+    }
+
+    @Test
+    void metadataRecordsKindHyperparametersAndSchedulePosition() throws IOException {
+        final Path file = dir.resolve("adamw.safetensors");
+        try (Arena arena = Arena.ofShared();
+             Optimizer<?> o = Runs.setup("AdamW amsgrad").build(Runs.parameters(arena, 5))) {
+            Runs.train(o, 0, 6);
+            Checkpoints.save(o, file);
+            final Map<String, String> m = Checkpoints.metadata(file);
+            assertEquals("AdamW", m.get("optimizer"));
+            assertEquals("1", m.get("format_version"));
+            assertEquals("6", m.get("step_count"));
+            assertEquals("2", m.get("group_count"));
+            assertEquals("[\"fc.weight\",\"fc.bias\",\"head\"]", m.get("group.0.params"));
+            assertEquals("[\"emb.weight\",\"empty\"]", m.get("group.1.params"));
+            assertEquals(Double.toString(o.groups().get(0).lr()), m.get("group.0.lr"));
+            assertEquals(Double.toString(o.groups().get(1).momentum()), m.get("group.1.momentum"));
+            assertEquals("0.01", m.get("group.0.config.lr"));
+            assertEquals("0.1", m.get("group.1.config.weightDecay"));
+            assertEquals("true", m.get("group.0.config.decoupledWeightDecay"));
+            assertEquals("true", m.get("group.0.config.amsgrad"));
+            assertEquals("PYTORCH", m.get("group.0.config.epsilonMode"));
+            assertTrue(m.get("data_crc32c").matches("[0-9a-f]{8}"));
+            assertFalse(m.keySet().stream().anyMatch(k -> k.startsWith("loss_scaler.")));
+        }
+    }
+
+    @Test
+    void metadataRecordsTheLossScaler() throws IOException {
+        final Path file = dir.resolve("scaled.safetensors");
+        try (Arena arena = Arena.ofShared();
+             Optimizer<?> o = Runs.setup("Adam, loss scaling, clipping by norm").build(Runs.parameters(arena, 5))) {
+            // Iterations 1-3 grow the scale to 2048, the inf at 4 backs it off to 1024 (a skipped
+            // step), 5 and 6 are clean.
+            Runs.train(o, 0, 6);
+            assertEquals(5, o.stepCount());
+            Checkpoints.save(o, file);
+            final Map<String, String> m = Checkpoints.metadata(file);
+            assertEquals("5", m.get("step_count"));
+            assertEquals("1024.0", m.get("loss_scaler.scale"));
+            assertEquals("2", m.get("loss_scaler.growth_tracker"));
+            assertEquals("2.0", m.get("loss_scaler.growth_factor"));
+            assertEquals("0.5", m.get("loss_scaler.backoff_factor"));
+            assertEquals("3", m.get("loss_scaler.growth_interval"));
+        }
+    }
+}
