@@ -66,7 +66,19 @@ class AllocationFreeStepTest {
                         .lrDecay(1e-3).weightDecay(1e-2).initialAccumulatorValue(0.1).threads(1)
                         .build(ps)),
                 Named.of("RmsProp centered momentum weightDecay", ps -> RmsProp.builder().lr(1e-5)
-                        .centered(true).momentum(0.9).weightDecay(1e-2).threads(1).build(ps)));
+                        .centered(true).momentum(0.9).weightDecay(1e-2).threads(1).build(ps)),
+                Named.of("Adam with a one-cycle schedule, clipping and loss scaling",
+                        AllocationFreeStepTest::adamWithEverything));
+    }
+
+    /** A step that also evaluates a schedule (lr and beta1), the pre-pass and the scaler. */
+    private static Optimizer<?> adamWithEverything(List<Parameter> ps) {
+        final Adam adam = Adam.builder().lr(1e-5).threads(1).build(ps);
+        adam.groups().get(0).setSchedule(
+                dev.descent.schedule.OneCycleLr.builder(1e-5).totalSteps(1_000_000).build());
+        adam.setGradientClipping(GradientClipping.byNorm(1.0));
+        adam.setLossScaler(LossScaler.builder().initScale(1).build());
+        return adam;
     }
 
     @ParameterizedTest(name = "{0}")
