@@ -388,12 +388,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         checkOpen();
         for (int i = 0; i < parameters.length; i++) {
             if (parameters[i] == parameter) {
-                final List<String> names = stateNamesByGroup.get(groupOfParameter[i]);
-                final Map<String, MemorySegment> views = new LinkedHashMap<>();
-                for (int k = 0; k < names.size(); k++) {
-                    views.put(names.get(k), state[i][k].asReadOnly());
-                }
-                return Collections.unmodifiableMap(views);
+                return stateViews(i, false);
             }
         }
         throw new IllegalArgumentException("parameter " + parameter + " is not in this optimizer");
@@ -416,14 +411,19 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             throw new IllegalArgumentException("stepCount must be >= 0, got " + stepCount);
         }
         for (int i = 0; i < parameters.length; i++) {
-            final List<String> names = stateNamesByGroup.get(groupOfParameter[i]);
-            final Map<String, MemorySegment> views = new LinkedHashMap<>();
-            for (int k = 0; k < names.size(); k++) {
-                views.put(names.get(k), state[i][k]);
-            }
-            writer.accept(parameters[i], Collections.unmodifiableMap(views));
+            writer.accept(parameters[i], stateViews(i, true));
         }
         this.stepCount = stepCount;
+    }
+
+    /** The state tensors of parameter {@code i} by name, in order; read-only unless asked. */
+    private Map<String, MemorySegment> stateViews(int i, boolean writable) {
+        final List<String> names = stateNamesByGroup.get(groupOfParameter[i]);
+        final Map<String, MemorySegment> views = new LinkedHashMap<>();
+        for (int k = 0; k < names.size(); k++) {
+            views.put(names.get(k), writable ? state[i][k] : state[i][k].asReadOnly());
+        }
+        return Collections.unmodifiableMap(views);
     }
 
     /** The implementation running the updates, e.g. {@code panama-256} or {@code scalar}. */
