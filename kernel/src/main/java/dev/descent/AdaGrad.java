@@ -63,9 +63,10 @@ public final class AdaGrad extends Optimizer<AdaGrad.Config> {
     }
 
     @Override
-    void update(int groupIndex, Parameter parameter, MemorySegment[] state, long offset, long count) {
+    void update(int groupIndex, MemorySegment values, MemorySegment grad, MemorySegment[] state,
+                long offset, long count) {
         final Config c = groups().get(groupIndex).config();
-        kernels.adagrad(parameter.values(), parameter.grad(), state[0], offset, count,
+        kernels.adagrad(values, grad, state[0], offset, count,
                 gradScale(c.maximize()), (float) c.weightDecay(), clr[groupIndex], (float) c.eps());
     }
 

@@ -90,9 +90,10 @@ public final class Adam extends Optimizer<Adam.Config> {
     }
 
     @Override
-    void update(int groupIndex, Parameter parameter, MemorySegment[] state, long offset, long count) {
+    void update(int groupIndex, MemorySegment values, MemorySegment grad, MemorySegment[] state,
+                long offset, long count) {
         final Config c = groups().get(groupIndex).config();
-        kernels.adam(parameter.values(), parameter.grad(), state[0], state[1],
+        kernels.adam(values, grad, state[0], state[1],
                 c.amsgrad() ? state[2] : null, offset, count, gradScale(c.maximize()),
                 c.decoupledWeightDecay() ? 0f : (float) c.weightDecay(), paramDecay[groupIndex],
                 beta1[groupIndex], oneMinusBeta1[groupIndex], (float) c.beta2(),

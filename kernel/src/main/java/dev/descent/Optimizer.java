@@ -22,8 +22,10 @@ import java.util.function.Consumer;
  * and allocates nothing.
  *
  * <p>Optimizer state (momentum buffers, moment estimates) lives off-heap in an arena the optimizer
- * owns, 64-byte aligned, zeroed or set to its initial value; {@link #close()} frees it. An
- * optimizer is not thread-safe: one thread steps it at a time.
+ * owns, 64-byte aligned, zeroed or set to its initial value; {@link #close()} frees it.
+ * Consecutive parameters of one {@link Parameter#allocateBlock block} in the same group are
+ * updated as one run, in one pass, as one tensor would be; their state is laid out like the block.
+ * An optimizer is not thread-safe: one thread steps it at a time.
  *
  * @param <C> the hyperparameter record of this optimizer kind
  */
@@ -53,8 +55,17 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     private final List<List<String>> stateNamesByGroup;
     private final MemorySegment[][] state;
     private final Arena stateArena = Arena.ofShared();
-    /** Where each parameter starts in the concatenation of all of them; the last entry is the total. */
-    private final long[] starts;
+    /**
+     * What the update passes go over: runs of consecutive parameters that are adjacent in memory
+     * (value, gradient and every state tensor) and share a group, each updated as one tensor.
+     * Outside {@link Parameter#allocateBlock blocks} every parameter is a run of its own.
+     */
+    private final int[] runGroup;
+    private final MemorySegment[] runValues;
+    private final MemorySegment[] runGrad;
+    private final MemorySegment[][] runState;
+    /** Where each run starts in the concatenation of all of them; the last entry is the total. */
+    private final long[] runStarts;
     private final int threads;
     /** Where each parameter's first reduction block is in the list of all blocks; last: total. */
     private final long[] blockStarts;
@@ -93,35 +104,88 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         this.parameters = flat.toArray(Parameter[]::new);
         this.groupOfParameter = owner.stream().mapToInt(Integer::intValue).toArray();
         this.stateNamesByGroup = List.copyOf(names);
-        this.starts = new long[parameters.length + 1];
         this.blockStarts = new long[parameters.length + 1];
         for (int i = 0; i < parameters.length; i++) {
-            starts[i + 1] = starts[i] + parameters[i].length();
             blockStarts[i + 1] = blockStarts[i] + ceilDiv(parameters[i].length(),
                     UpdateKernels.REDUCTION_BLOCK);
         }
         this.state = new MemorySegment[parameters.length][];
+        final List<Run> runs = new ArrayList<>();
         try {
-            for (int i = 0; i < parameters.length; i++) {
-                final int g = groupOfParameter[i];
-                final List<String> stateNames = stateNamesByGroup.get(g);
-                state[i] = new MemorySegment[stateNames.size()];
-                for (int k = 0; k < stateNames.size(); k++) {
-                    final MemorySegment s = stateArena.allocate(
-                            parameters[i].length() * Float.BYTES, STATE_ALIGNMENT);
-                    final float initial = initialState(this.groups.get(g).config(), stateNames.get(k));
-                    if (initial != 0f) {
-                        for (long e = 0, n = parameters[i].length(); e < n; e++) {
-                            s.setAtIndex(JAVA_FLOAT, e, initial);
-                        }
-                    }
-                    state[i][k] = s;
+            int first = 0;
+            while (first < parameters.length) {
+                int last = first;
+                while (last + 1 < parameters.length && continues(last, last + 1)) {
+                    last++;
                 }
+                runs.add(run(first, last));
+                first = last + 1;
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             stateArena.close();
             throw e;
         }
+        this.runGroup = runs.stream().mapToInt(Run::group).toArray();
+        this.runValues = runs.stream().map(Run::values).toArray(MemorySegment[]::new);
+        this.runGrad = runs.stream().map(Run::grad).toArray(MemorySegment[]::new);
+        this.runState = runs.stream().map(Run::state).toArray(MemorySegment[][]::new);
+        this.runStarts = new long[runs.size() + 1];
+        for (int r = 0; r < runs.size(); r++) {
+            runStarts[r + 1] = runStarts[r] + runs.get(r).values().byteSize() / Float.BYTES;
+        }
+    }
+
+    /** A stretch of memory the update passes treat as one tensor. */
+    private record Run(int group, MemorySegment values, MemorySegment grad, MemorySegment[] state) {
+    }
+
+    /**
+     * The run of parameters {@code first .. last}, each adjacent to the one before in the same
+     * value and gradient blocks ({@link #continues}), with their state allocated: one segment per
+     * state name for the whole run, laid out like the value block, each parameter's state tensor
+     * a slice of it. The padding inside a run starts zero in the value and gradient blocks and
+     * zero (AdaGrad: the initial sum) in the state, and an update of a zero gradient and value
+     * leaves all of it so: the padding never changes and is never visible through a parameter.
+     */
+    private Run run(int first, int last) {
+        final Parameter head = parameters[first];
+        final int g = groupOfParameter[first];
+        final long elements = first == last ? head.length()
+                : parameters[last].blockOffset() + parameters[last].length() - head.blockOffset();
+        final List<String> names = stateNamesByGroup.get(g);
+        final MemorySegment[] runState = new MemorySegment[names.size()];
+        for (int i = first; i <= last; i++) {
+            state[i] = new MemorySegment[names.size()];
+        }
+        for (int k = 0; k < names.size(); k++) {
+            runState[k] = stateArena.allocate(elements * Float.BYTES, STATE_ALIGNMENT);
+            final float initial = initialState(groups.get(g).config(), names.get(k));
+            if (initial != 0f) {
+                for (long e = 0; e < elements; e++) {
+                    runState[k].setAtIndex(JAVA_FLOAT, e, initial);
+                }
+            }
+            for (int i = first; i <= last; i++) {
+                state[i][k] = runState[k].asSlice(
+                        (parameters[i].blockOffset() - head.blockOffset()) * Float.BYTES,
+                        parameters[i].length() * Float.BYTES);
+            }
+        }
+        if (first == last) {
+            return new Run(g, head.values(), head.grad(), runState);
+        }
+        return new Run(g, head.valuesBlock().asSlice(head.blockOffset() * Float.BYTES,
+                elements * Float.BYTES), head.gradBlock().asSlice(
+                head.blockOffset() * Float.BYTES, elements * Float.BYTES), runState);
+    }
+
+    /** Whether parameter {@code next} is adjacent to {@code previous} in every tensor. */
+    private boolean continues(int previous, int next) {
+        final Parameter a = parameters[previous];
+        final Parameter b = parameters[next];
+        return groupOfParameter[previous] == groupOfParameter[next] && a.valuesBlock() != null
+                && a.valuesBlock() == b.valuesBlock() && a.gradBlock() == b.gradBlock()
+                && b.blockOffset() == a.blockOffset() + Parameter.paddedLength(a.length());
     }
 
     /** The names of the state tensors a parameter of a group with {@code config} carries. */
@@ -135,9 +199,12 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     /** Computes the per-step scalars of group {@code groupIndex} for step {@code step} (from 1). */
     abstract void beginStep(int groupIndex, ParameterGroup<C> group, long step);
 
-    /** Updates elements {@code [offset, offset+count)} of one parameter with its group's scalars. */
-    abstract void update(int groupIndex, Parameter parameter, MemorySegment[] state,
-                         long offset, long count);
+    /**
+     * Updates elements {@code [offset, offset+count)} of one run of parameters (one parameter,
+     * or several adjacent ones) with its group's scalars.
+     */
+    abstract void update(int groupIndex, MemorySegment values, MemorySegment grad,
+                         MemorySegment[] state, long offset, long count);
 
     /**
      * Applies one update to every parameter, using the gradients in their {@code grad()}
@@ -271,7 +338,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * all parameters, so hundreds of small tensors balance as well as one large one.
      */
     private int shareCount() {
-        final long total = starts[parameters.length];
+        final long total = runStarts[runGroup.length];
         final long wanted = Math.min(threads, total / MIN_ELEMENTS_PER_THREAD);
         if (wanted < 2) {
             return 1;
@@ -295,16 +362,16 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         }
         final long lo = shareStart(k);
         final long hi = shareStart(k + 1);
-        int i = firstParameterEndingAfter(lo);
-        for (; i < parameters.length && starts[i] < hi; i++) {
-            final long from = Math.max(lo, starts[i]) - starts[i];
-            final long to = Math.min(hi, starts[i + 1]) - starts[i];
+        int r = firstRunEndingAfter(lo);
+        for (; r < runGroup.length && runStarts[r] < hi; r++) {
+            final long from = Math.max(lo, runStarts[r]) - runStarts[r];
+            final long to = Math.min(hi, runStarts[r + 1]) - runStarts[r];
             if (to > from) {
                 if (phase == Phase.CLAMP) {
-                    kernels.clamp(parameters[i].grad(), from, to - from, prePassScale,
+                    kernels.clamp(runGrad[r], from, to - from, prePassScale,
                             (float) clipping.limit());
                 } else {
-                    update(groupOfParameter[i], parameters[i], state[i], from, to - from);
+                    update(runGroup[r], runValues[r], runGrad[r], runState[r], from, to - from);
                 }
             }
         }
@@ -336,16 +403,16 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     }
 
     private long shareStart(int k) {
-        final long total = starts[parameters.length];
+        final long total = runStarts[runGroup.length];
         return k >= shares ? total : (total / shares * k) / SHARE_GRANULE * SHARE_GRANULE;
     }
 
-    private int firstParameterEndingAfter(long element) {
+    private int firstRunEndingAfter(long element) {
         int lo = 0;
-        int hi = parameters.length;
+        int hi = runGroup.length;
         while (lo < hi) {
             final int mid = (lo + hi) >>> 1;
-            if (starts[mid + 1] <= element) {
+            if (runStarts[mid + 1] <= element) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -424,6 +491,11 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             views.put(names.get(k), writable ? state[i][k] : state[i][k].asReadOnly());
         }
         return Collections.unmodifiableMap(views);
+    }
+
+    /** How many runs the update passes go over (see {@link #runGroup}); for tests. */
+    final int runCount() {
+        return runGroup.length;
     }
 
     /** The implementation running the updates, e.g. {@code panama-256} or {@code scalar}. */

@@ -65,13 +65,14 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
     }
 
     @Override
-    void update(int groupIndex, Parameter parameter, MemorySegment[] state, long offset, long count) {
+    void update(int groupIndex, MemorySegment values, MemorySegment grad, MemorySegment[] state,
+                long offset, long count) {
         final ParameterGroup<Config> group = groups().get(groupIndex);
         final Config c = group.config();
         final boolean withMomentum = c.momentum() > 0;
         final MemorySegment momentumBuffer = withMomentum ? state[1] : null;
         final MemorySegment gradAvg = c.centered() ? state[withMomentum ? 2 : 1] : null;
-        kernels.rmsprop(parameter.values(), parameter.grad(), state[0], gradAvg, momentumBuffer,
+        kernels.rmsprop(values, grad, state[0], gradAvg, momentumBuffer,
                 offset, count, gradScale(c.maximize()), (float) c.weightDecay(), (float) group.lr(),
                 (float) c.alpha(), (float) (1 - c.alpha()), (float) c.eps(), (float) group.momentum());
     }

@@ -69,14 +69,15 @@ public final class Sgd extends Optimizer<Sgd.Config> {
     }
 
     @Override
-    void update(int groupIndex, Parameter parameter, MemorySegment[] state, long offset, long count) {
+    void update(int groupIndex, MemorySegment values, MemorySegment grad, MemorySegment[] state,
+                long offset, long count) {
         final Config c = groups().get(groupIndex).config();
         final float gradScale = gradScale(c.maximize());
         if (c.momentum() == 0) {
-            kernels.sgd(parameter.values(), parameter.grad(), offset, count, gradScale,
+            kernels.sgd(values, grad, offset, count, gradScale,
                     (float) c.weightDecay(), lr[groupIndex]);
         } else {
-            kernels.sgdMomentum(parameter.values(), parameter.grad(), state[0], offset, count,
+            kernels.sgdMomentum(values, grad, state[0], offset, count,
                     gradScale, (float) c.weightDecay(), lr[groupIndex], bufferDecay[groupIndex],
                     gradCoef[groupIndex], momentum[groupIndex], c.nesterov());
         }

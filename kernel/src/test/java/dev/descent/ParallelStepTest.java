@@ -12,7 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.BiFunction;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,14 +22,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A step spread over worker threads gives the same bits as a step on one thread, whatever the
- * thread count and however the tensors are shaped; workers stop on close.
+ * thread count, however the tensors are shaped and whether they are allocated one by one or in
+ * one block (whose adjacent parameters are updated as one run); workers stop on close.
  */
 class ParallelStepTest {
 
     private static final int STEPS = 5;
 
-    /** Builds an optimizer kind over parameters with a given thread count. */
-    record Kind(String name, BiFunction<List<Parameter>, Integer, Optimizer<?>> build) {
+    /** An optimizer kind: a fresh builder with its hyperparameters set. */
+    record Kind(String name, Supplier<Optimizer.Builder<?, ?, ?>> builder) {
+        /** The optimizer over {@code params} in one group, stepping on {@code threads}. */
+        Optimizer<?> build(List<Parameter> params, int threads) {
+            return builder.get().threads(threads).build(params);
+        }
+
         @Override
         public String toString() {
             return name;
@@ -37,14 +44,14 @@ class ParallelStepTest {
 
     static List<Kind> kinds() {
         return List.of(
-                new Kind("sgd", (ps, t) -> Sgd.builder().lr(0.01).weightDecay(1e-3).threads(t).build(ps)),
-                new Kind("nesterov", (ps, t) -> Sgd.builder().lr(0.01).momentum(0.9).nesterov(true)
-                        .threads(t).build(ps)),
-                new Kind("adagrad", (ps, t) -> AdaGrad.builder().lrDecay(0.01).threads(t).build(ps)),
-                new Kind("rmsprop centered momentum", (ps, t) -> RmsProp.builder().centered(true)
-                        .momentum(0.5).threads(t).build(ps)),
-                new Kind("adam amsgrad", (ps, t) -> Adam.builder().amsgrad(true).threads(t).build(ps)),
-                new Kind("adamw", (ps, t) -> AdamW.builder().threads(t).build(ps)));
+                new Kind("sgd", () -> Sgd.builder().lr(0.01).weightDecay(1e-3)),
+                new Kind("nesterov", () -> Sgd.builder().lr(0.01).momentum(0.9).nesterov(true)),
+                new Kind("adagrad", () -> AdaGrad.builder().lrDecay(0.01)
+                        .initialAccumulatorValue(0.1)),
+                new Kind("rmsprop centered momentum", () -> RmsProp.builder().centered(true)
+                        .momentum(0.5)),
+                new Kind("adam amsgrad", () -> Adam.builder().amsgrad(true)),
+                new Kind("adamw", () -> AdamW.builder()));
     }
 
     /** One large tensor with a ragged end, a model-shaped list of many small ones, and a mix. */
@@ -68,30 +75,65 @@ class ParallelStepTest {
 
     @ParameterizedTest(name = "{0}, {1} tensors")
     @MethodSource("kindsAndShapes")
-    void everyThreadCountGivesTheSameBits(Kind kind, long[] shape) {
+    void everyThreadCountAndLayoutGivesTheSameBits(Kind kind, long[] shape) {
         try (Arena arena = Arena.ofShared()) {
-            final List<Parameter> reference = parameters(arena, shape);
-            try (Optimizer<?> single = kind.build().apply(reference, 1)) {
+            final List<Parameter> reference = parameters(arena, shape, false);
+            try (Optimizer<?> single = kind.build(reference, 1)) {
                 run(single, reference);
-                for (int threads : new int[] {2, 3, 4}) {
-                    final List<Parameter> params = parameters(arena, shape);
-                    try (Optimizer<?> parallel = kind.build().apply(params, threads)) {
-                        run(parallel, params);
-                        for (int i = 0; i < params.size(); i++) {
-                            final String what = kind + " threads " + threads + " " + params.get(i);
-                            assertSameBits(what + " values", reference.get(i).values(),
-                                    params.get(i).values());
-                            final Map<String, MemorySegment> expected = single.state(reference.get(i));
-                            final Map<String, MemorySegment> actual = parallel.state(params.get(i));
-                            assertEquals(expected.keySet(), actual.keySet());
-                            for (String name : expected.keySet()) {
-                                assertSameBits(what + " " + name, expected.get(name), actual.get(name));
-                            }
+                for (boolean block : new boolean[] {false, true}) {
+                    for (int threads : block ? new int[] {1, 2, 3} : new int[] {2, 3, 4}) {
+                        final List<Parameter> params = parameters(arena, shape, block);
+                        try (Optimizer<?> other = kind.build(params, threads)) {
+                            assertEquals(block ? 1 : shape.length, other.runCount(),
+                                    "one group: a block is one run, else one run per tensor");
+                            run(other, params);
+                            assertSameResults(kind + (block ? " block" : "") + " threads "
+                                    + threads, single, reference, other, params);
                         }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Runs merge only within a group: a block split over interleaved groups, with clipping and
+     * loss scaling (whose pre-pass works per parameter), steps as separately allocated tensors do.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void blockSplitOverGroupsWithClippingAndLossScaling(Kind kind) {
+        final long[] shape = {1027, 64, 513, 0, 40_000, 3, 33_000, 16};
+        try (Arena arena = Arena.ofShared()) {
+            final List<Parameter> reference = parameters(arena, shape, false);
+            final List<Parameter> block = parameters(arena, shape, true);
+            try (Optimizer<?> expected = grouped(kind, reference);
+                 Optimizer<?> actual = grouped(kind, block)) {
+                assertEquals(shape.length, expected.runCount());
+                // Group order: {0, 1, 2} merge, 5 and 6 merge (3 and 4 are in between), then
+                // {3, 4} merge and 7 stands alone.
+                assertEquals(4, actual.runCount());
+                run(expected, reference);
+                run(actual, block);
+                assertEquals(expected.lastGradNorm(), actual.lastGradNorm());
+                assertSameResults(kind + " grouped block", expected, reference, actual, block);
+            }
+        }
+    }
+
+    /** Parameters 0, 1, 2, 5, 6 in one group (half the lr), 3, 4, 7 in another; clipped, scaled. */
+    private static Optimizer<?> grouped(Kind kind, List<Parameter> params) {
+        final Optimizer<?> built = twoGroups(kind.builder().get(),
+                List.of(params.get(0), params.get(1), params.get(2), params.get(5), params.get(6)),
+                List.of(params.get(3), params.get(4), params.get(7)));
+        built.setGradientClipping(GradientClipping.byNorm(0.5));
+        built.setLossScaler(LossScaler.builder().initScale(1024).build());
+        return built;
+    }
+
+    private static <B extends Optimizer.Builder<B, ?, ?>> Optimizer<?> twoGroups(
+            Optimizer.Builder<B, ?, ?> builder, List<Parameter> first, List<Parameter> second) {
+        return builder.threads(2).group(first, g -> g.lr(0.0005)).group(second).build();
     }
 
     @Test
@@ -146,11 +188,35 @@ class ParallelStepTest {
                 .map(Thread::getName).toList();
     }
 
+    private static void assertSameResults(String what, Optimizer<?> expectedOptimizer,
+                                          List<Parameter> expected, Optimizer<?> actualOptimizer,
+                                          List<Parameter> actual) {
+        for (int i = 0; i < actual.size(); i++) {
+            final String which = what + " " + actual.get(i);
+            assertSameBits(which + " values", expected.get(i).values(), actual.get(i).values());
+            final Map<String, MemorySegment> e = expectedOptimizer.state(expected.get(i));
+            final Map<String, MemorySegment> a = actualOptimizer.state(actual.get(i));
+            assertEquals(e.keySet(), a.keySet());
+            for (String name : e.keySet()) {
+                assertSameBits(which + " " + name, e.get(name), a.get(name));
+            }
+        }
+    }
+
     private static List<Parameter> parameters(Arena arena, long[] shape) {
+        return parameters(arena, shape, false);
+    }
+
+    /** Parameters of {@code shape} with the same values, allocated one by one or in one block. */
+    private static List<Parameter> parameters(Arena arena, long[] shape, boolean block) {
         final List<Parameter> params = new ArrayList<>();
         final SplittableRandom random = new SplittableRandom(7);
+        final List<Parameter> blockParams = block ? Parameter.allocateBlock(arena,
+                IntStream.range(0, shape.length).mapToObj(i -> "p" + i).toList(),
+                shape) : null;
         for (int i = 0; i < shape.length; i++) {
-            final Parameter p = Parameter.allocate(arena, "p" + i, shape[i]);
+            final Parameter p = block ? blockParams.get(i)
+                    : Parameter.allocate(arena, "p" + i, shape[i]);
             for (long e = 0; e < shape[i]; e++) {
                 p.setValueAt(e, (float) random.nextGaussian());
             }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,6 +38,66 @@ class ParameterTest {
     @AfterEach
     void closeArena() {
         arena.close();
+    }
+
+    @Test
+    void allocateBlockPacksAlignedZeroedDisjointSlicesInOrder() {
+        final long[] lengths = {17, 0, 16, 1, 4099, 3};
+        final List<String> names = List.of("a", "b", "c", "d", "e", "f");
+        final List<Parameter> block = Parameter.allocateBlock(arena, names, lengths);
+        assertEquals(names, block.stream().map(Parameter::name).toList());
+        long expectedOffset = 0;
+        for (int i = 0; i < block.size(); i++) {
+            final Parameter p = block.get(i);
+            assertEquals(lengths[i], p.length());
+            assertEquals(expectedOffset, p.blockOffset(), p.name());
+            expectedOffset += (lengths[i] + 15) / 16 * 16;
+            for (MemorySegment s : List.of(p.values(), p.grad())) {
+                assertEquals(lengths[i] * Float.BYTES, s.byteSize());
+                assertEquals(0, s.address() % Parameter.ALLOCATION_ALIGNMENT, p.name());
+                assertEquals(-1, s.mismatch(MemorySegment.ofArray(new float[(int) lengths[i]])),
+                        p.name() + " is not zeroed");
+            }
+            assertTrue(p.values().asOverlappingSlice(p.grad()).isEmpty());
+            for (int j = 0; j < i; j++) {
+                assertTrue(p.values().asOverlappingSlice(block.get(j).values()).isEmpty());
+                assertTrue(p.grad().asOverlappingSlice(block.get(j).grad()).isEmpty());
+            }
+        }
+        // Writing through one parameter never shows in its neighbours.
+        block.get(0).values().fill((byte) 0x7f);
+        block.get(2).grad().fill((byte) 0x7f);
+        assertEquals(0f, block.get(2).valueAt(0));
+        assertEquals(0f, block.get(3).gradAt(0));
+        assertEquals(0f, block.get(0).gradAt(16));
+    }
+
+    @Test
+    void allocateBlockRejectsBadInputNamingIt() {
+        final List<String> two = List.of("w", "b");
+        assertMessage(IllegalArgumentException.class, "2 names and 1 lengths",
+                () -> Parameter.allocateBlock(arena, two, 4));
+        assertMessage(IllegalArgumentException.class, "'w' appears twice",
+                () -> Parameter.allocateBlock(arena, List.of("w", "w"), 4, 4));
+        assertMessage(IllegalArgumentException.class, "lengths[1] (parameter 'b')",
+                () -> Parameter.allocateBlock(arena, two, 4, -1));
+        assertMessage(IllegalArgumentException.class, "non-blank",
+                () -> Parameter.allocateBlock(arena, List.of("w", " "), 4, 4));
+        assertMessage(IllegalArgumentException.class, "would exceed",
+                () -> Parameter.allocateBlock(arena, two, Parameter.MAX_LENGTH / 2,
+                        Parameter.MAX_LENGTH / 2));
+        assertMessage(NullPointerException.class, "arena",
+                () -> Parameter.allocateBlock(null, two, 4, 4));
+        final Arena closed = Arena.ofConfined();
+        closed.close();
+        assertMessage(IllegalStateException.class, "already closed",
+                () -> Parameter.allocateBlock(closed, two, 4, 4));
+    }
+
+    private static void assertMessage(Class<? extends RuntimeException> type, String part,
+                                      Executable call) {
+        final RuntimeException e = assertThrows(type, call);
+        assertTrue(e.getMessage().contains(part), e.getMessage());
     }
 
     @ParameterizedTest

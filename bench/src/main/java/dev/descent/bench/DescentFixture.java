@@ -8,7 +8,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * One Descent optimizer over freshly filled parameters, as every benchmark of the library steps
  * it; checks that the fork runs the implementation the benchmark's name promises.
  */
-final class DescentFixture implements AutoCloseable {
+final class DescentFixture implements Stepper {
 
     /** The benchmark method that runs with the scalar kernels forced ({@link StepBenchmark}). */
     static final String SCALAR_METHOD = "scalar";
@@ -17,9 +17,16 @@ final class DescentFixture implements AutoCloseable {
     private final Optimizer<?> optimizer;
 
     DescentFixture(Kernel kernel, long[] tensorLengths, int threads, BenchmarkParams benchmark) {
+        this(kernel, tensorLengths, false, threads, benchmark);
+    }
+
+    /** With {@code inOneBlock}, the tensors are allocated together ({@code allocateBlock}). */
+    DescentFixture(Kernel kernel, long[] tensorLengths, boolean inOneBlock, int threads,
+                   BenchmarkParams benchmark) {
         Optimizer<?> built = null;
         try {
-            built = kernel.newOptimizer(TestData.parameters(arena, tensorLengths), threads);
+            built = kernel.newOptimizer(TestData.parameters(arena, tensorLengths, inOneBlock),
+                    threads);
             checkImplementation(benchmark, built.kernelName());
         } catch (RuntimeException | Error e) {
             if (built != null) {
@@ -31,7 +38,8 @@ final class DescentFixture implements AutoCloseable {
         optimizer = built;
     }
 
-    void step() {
+    @Override
+    public void step() {
         optimizer.step();
     }
 

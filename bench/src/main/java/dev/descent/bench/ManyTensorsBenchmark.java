@@ -21,7 +21,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 /**
  * A step over a model-shaped parameter list against one flat tensor of the same total size: what
  * a real network costs in per-tensor overhead (dispatch, tails, partitioning small tensors over
- * threads). The model is a GPT-style decoder of {@value #LAYERS} layers: token and position
+ * threads, and a fresh start of the CPU's prefetching for every tensor). The model's tensors are
+ * either allocated one by one ({@code model}) or in one block ({@code block},
+ * {@code Parameter.allocateBlock}), which Descent steps as one run. The model is a GPT-style decoder of {@value #LAYERS} layers: token and position
  * embeddings, per layer two LayerNorms, the attention's fused QKV and output projections and the
  * MLP, each weight with its bias, and a final LayerNorm; {@value #TENSORS} tensors in all, the
  * smallest {@code width} floats long. Width 32 (575,296 parameters) sits in L3, width 256
@@ -40,8 +42,10 @@ public class ManyTensorsBenchmark {
     private static final int VOCABULARY = 8192;
     private static final int CONTEXT = 256;
 
-    /** The parameter value for the model-shaped list; {@code flat} is the single tensor. */
+    /** The layout values: the model's tensors one by one, in one block, or a single tensor. */
     static final String MODEL = "model";
+    static final String BLOCK = "block";
+    static final String FLAT = "flat";
 
     /** The optimizer over either layout. */
     @State(Scope.Benchmark)
@@ -52,7 +56,7 @@ public class ManyTensorsBenchmark {
         @Param({"32", "256"})
         public int width;
 
-        @Param({MODEL, "flat"})
+        @Param({MODEL, BLOCK, FLAT})
         public String layout;
 
         @Param({"1", Threads.ALL})
@@ -62,10 +66,14 @@ public class ManyTensorsBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(BenchmarkParams benchmark) {
-            final long[] shapes = tensorLengths(width);
-            fixture = new DescentFixture(kernel,
-                    layout.equals(MODEL) ? shapes : new long[] {totalLength(width)},
-                    Threads.count(threads), benchmark);
+            fixture = switch (layout) {
+                case MODEL, BLOCK -> new DescentFixture(kernel, tensorLengths(width),
+                        layout.equals(BLOCK), Threads.count(threads), benchmark);
+                case FLAT -> new DescentFixture(kernel, new long[] {totalLength(width)},
+                        Threads.count(threads), benchmark);
+                default -> throw new IllegalArgumentException("layout must be " + MODEL + ", "
+                        + BLOCK + " or " + FLAT + ", got '" + layout + "'");
+            };
         }
 
         @TearDown(Level.Trial)

@@ -14,7 +14,7 @@ import java.util.concurrent.Future;
  * thread splits the arrays into equal chunks and runs them on a fixed thread pool with
  * {@code invokeAll}, the textbook way, on as many threads as Descent would use for the size.
  */
-abstract class PlainJavaOptimizer implements AutoCloseable {
+abstract class PlainJavaOptimizer implements Stepper {
 
     final float[] p;
     final float[] g;
@@ -39,7 +39,8 @@ abstract class PlainJavaOptimizer implements AutoCloseable {
     }
 
     /** One step over all elements. */
-    final void step() {
+    @Override
+    public final void step() {
         t++;
         beginStep(t);
         if (pool == null) {

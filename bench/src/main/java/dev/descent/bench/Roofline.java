@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the update. It runs over the same kind of memory (off-heap, 64-byte aligned segments), at the
  * widest vectors this CPU has, on the same number of threads.
  */
-final class Roofline implements AutoCloseable {
+final class Roofline implements Stepper {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
@@ -60,7 +60,8 @@ final class Roofline implements AutoCloseable {
     }
 
     /** One pass over every element. */
-    void step() {
+    @Override
+    public void step() {
         pool.run(pass, size);
     }
 

@@ -44,7 +44,11 @@ public final class Summary {
     static final String USAGE = """
             Options:
               --full                  every kernel, sizes up to 67,108,864, both model widths, and
-                                      the benchmarks' own warmup and measurement (about an hour)
+                                      the benchmarks' own warmup and measurement, then --targets
+                                      (about an hour and a half)
+              --targets               only the design's performance targets, each ratio measured
+                                      with both sides alternating (PairedBenchmark; about 20
+                                      minutes; ignores the options below but --vector-bits, --out)
               --kernels=SGD,ADAM|all  kernels to run (default SGD,ADAM; --full: all)
               --sizes=4096,65536,...  tensor sizes in floats (default 4096,1048576,16777216)
               --threads=1,all         thread counts, 'all' = every core (default 1,all)
@@ -69,6 +73,8 @@ public final class Summary {
     private static final TimeValue SHORT_MEASUREMENT = TimeValue.milliseconds(500);
     /** Rough cost of starting a fork and filling its tensors, for the time estimate. */
     private static final double FORK_SECONDS = 1.5;
+    /** {@link PairedBenchmark}'s warmup and measurement, plus its second side's setup. */
+    private static final double TARGET_RUN_SECONDS = 10;
 
     private Summary() {
     }
@@ -94,33 +100,52 @@ public final class Summary {
         final Path log = settings.out().resolve("summary-jmh.log");
         final List<RunResult> results = new ArrayList<>();
         final String loadBefore = Machine.load();
-        final long minutes = Math.round(settings.runCount() * settings.secondsPerRun() / 60);
+        final long minutes = Math.round(settings.seconds() / 60);
         System.out.printf("Running %d benchmarks, about %d minutes; JMH's output goes to %s%n",
                 settings.runCount(), minutes, log);
+        final List<Targets.Target> targets = settings.targets()
+                ? Targets.all(Runtime.getRuntime().availableProcessors()) : List.of();
         try (PrintStream logStream = new PrintStream(Files.newOutputStream(log), true, UTF_8)) {
             final OutputFormat format = OutputFormatFactory.createFormatInstance(logStream,
                     VerboseMode.NORMAL);
-            for (Kernel kernel : settings.kernels()) {
-                System.out.printf("  %s ...%n", kernel.label());
-                results.addAll(new Runner(settings.stepOptions(kernel).build(), format).run());
+            if (settings.suite()) {
+                for (Kernel kernel : settings.kernels()) {
+                    System.out.printf("  %s ...%n", kernel.label());
+                    results.addAll(new Runner(settings.stepOptions(kernel).build(), format)
+                            .run());
+                }
+                System.out.println("  many small tensors ...");
+                results.addAll(new Runner(settings.manyTensorsOptions().build(), format).run());
             }
-            System.out.println("  many small tensors ...");
-            results.addAll(new Runner(settings.manyTensorsOptions().build(), format).run());
+            for (Targets.Target target : targets) {
+                System.out.printf("  target: %s ...%n", target.title());
+                results.addAll(new Runner(settings.targetOptions(target).build(), format).run());
+            }
         }
         final Path json = settings.out().resolve("summary.json");
         ResultFormatFactory.getInstance(ResultFormatType.JSON, json.toString()).writeOut(results);
 
-        final SummaryReport report = new SummaryReport(results);
-        final String text = report.text() + "Load average: " + loadBefore + " before the runs, "
-                + Machine.load() + " after; other work on the machine slows the multi-threaded"
-                + " columns most.\n";
+        final List<RunResult> paired = results.stream().filter(r -> r.getParams().getBenchmark()
+                .startsWith(PairedBenchmark.class.getName() + ".")).toList();
+        final List<RunResult> unpaired = results.stream().filter(r -> !paired.contains(r))
+                .toList();
+        final SummaryReport report = new SummaryReport(unpaired);
+        final String text = (settings.suite() ? report.text() + "\n" : "")
+                + (targets.isEmpty() ? "" : Targets.report(targets,
+                        Targets.ratios(targets, paired)) + "\n")
+                + "Load average: " + loadBefore + " before the runs, " + Machine.load()
+                + " after; other work on the machine slows the multi-threaded columns most.\n";
         System.out.println();
         System.out.print(text);
         final Path table = settings.out().resolve("summary.txt");
         Files.writeString(table, machine.describe() + "\n\n" + text);
         final Path chart = settings.out().resolve("summary.png");
-        report.writeChart(chart);
-        System.out.printf("%nWrote %s, %s, %s and %s%n", json, table, chart, log);
+        if (settings.suite()) {
+            report.writeChart(chart);
+            System.out.printf("%nWrote %s, %s, %s and %s%n", json, table, chart, log);
+        } else {
+            System.out.printf("%nWrote %s, %s and %s%n", json, table, log);
+        }
         if (results.size() < settings.runCount()) {
             System.out.printf("%d of %d benchmarks failed: see %s%n",
                     settings.runCount() - results.size(), settings.runCount(), log);
@@ -130,12 +155,14 @@ public final class Summary {
 
     /** What to run, from the command line. */
     record Settings(List<Kernel> kernels, List<Long> sizes, List<String> threads,
-                    List<Integer> widths, boolean full, String vectorBits, Path out) {
+                    List<Integer> widths, boolean full, boolean suite, boolean targets,
+                    String vectorBits, Path out) {
 
         static Settings parse(String[] args) {
             final List<String> given = Arrays.stream(args).filter(a -> !a.isBlank())
                     .flatMap(a -> Arrays.stream(a.strip().split("\\s+"))).toList();
             final boolean full = given.contains("--full");
+            final boolean targetsOnly = given.contains("--targets") && !full;
             List<Kernel> kernels = full ? List.of(Kernel.values()) : SHORT_KERNELS;
             List<Long> sizes = full ? FULL_SIZES : SHORT_SIZES;
             List<String> threads = List.of("1", Threads.ALL);
@@ -144,7 +171,7 @@ public final class Summary {
             Path out = Path.of("bench", "target");
             for (String arg : given) {
                 final String value = arg.substring(arg.indexOf('=') + 1);
-                if (arg.equals("--full")) {
+                if (arg.equals("--full") || arg.equals("--targets")) {
                     continue;
                 } else if (arg.startsWith("--kernels=")) {
                     kernels = value.equalsIgnoreCase("all") ? List.of(Kernel.values())
@@ -168,7 +195,8 @@ public final class Summary {
                     throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
             }
-            return new Settings(kernels, sizes, threads, widths, full, vectorBits, out);
+            return new Settings(kernels, sizes, threads, widths, full, !targetsOnly,
+                    full || targetsOnly, vectorBits, out);
         }
 
         /** The step suite for one kernel: every variant, size and thread count. */
@@ -187,13 +215,33 @@ public final class Summary {
                     .param("width", widths.stream().map(String::valueOf).toArray(String[]::new));
         }
 
-        int runCount() {
-            final int stepRuns = kernels.size() * sizes.size() * threads.size() * 4;
-            final int tensorRuns = kernels.size() * widths.size() * 2 * threads.size();
-            return stepRuns + tensorRuns;
+        /** One target's paired runs, with the benchmark's own warmup and measurement. */
+        ChainedOptionsBuilder targetOptions(Targets.Target target) {
+            return target.options(forks());
         }
 
-        double secondsPerRun() {
+        int runCount() {
+            return suiteRunCount() + targetRunCount();
+        }
+
+        private int suiteRunCount() {
+            final int stepRuns = kernels.size() * sizes.size() * threads.size() * 4;
+            final int tensorRuns = kernels.size() * widths.size() * 3 * threads.size();
+            return suite ? stepRuns + tensorRuns : 0;
+        }
+
+        private int targetRunCount() {
+            return targets ? Targets.runCount(
+                    Targets.all(Runtime.getRuntime().availableProcessors())) : 0;
+        }
+
+        /** Roughly how long the runs take. */
+        double seconds() {
+            return suiteRunCount() * secondsPerRun()
+                    + targetRunCount() * (FORK_SECONDS + TARGET_RUN_SECONDS);
+        }
+
+        private double secondsPerRun() {
             final long millis = full ? 8_000
                     : SHORT_WARMUPS * SHORT_WARMUP.convertTo(TimeUnit.MILLISECONDS)
                             + SHORT_MEASUREMENTS
@@ -201,16 +249,22 @@ public final class Summary {
             return FORK_SECONDS + millis / 1000.0;
         }
 
-        private ChainedOptionsBuilder common() {
-            final ChainedOptionsBuilder options = new OptionsBuilder()
-                    .param("threads", threads.toArray(String[]::new))
-                    .addProfiler(GCProfiler.class)
-                    .forks(1)
+        /** What every run shares: one fork each, the vector width, going on after a failure. */
+        private ChainedOptionsBuilder forks() {
+            final ChainedOptionsBuilder options = new OptionsBuilder().forks(1)
                     .shouldFailOnError(false);
             if (vectorBits != null) {
                 // Prepend: a jvmArgsAppend here would replace the benchmarks' own module flag.
                 options.jvmArgsPrepend("-D" + Kernels.VECTOR_BITS_PROP_NAME + "=" + vectorBits);
             }
+            return options;
+        }
+
+        /** The suite's runs: allocation profiled, short iterations unless {@code --full}. */
+        private ChainedOptionsBuilder common() {
+            final ChainedOptionsBuilder options = forks()
+                    .param("threads", threads.toArray(String[]::new))
+                    .addProfiler(GCProfiler.class);
             if (!full) {
                 options.warmupIterations(SHORT_WARMUPS).warmupTime(SHORT_WARMUP)
                         .measurementIterations(SHORT_MEASUREMENTS)

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /** Deterministic inputs: every variant of a benchmark starts from the same numbers. */
 final class TestData {
@@ -21,14 +22,24 @@ final class TestData {
     private TestData() {
     }
 
-    /** Parameters of the given lengths, with their values and gradients filled. */
-    static List<Parameter> parameters(Arena arena, long[] lengths) {
+    /**
+     * Parameters of the given lengths, with their values and gradients filled: allocated one by
+     * one, or all in one block ({@link Parameter#allocateBlock}).
+     */
+    static List<Parameter> parameters(Arena arena, long[] lengths, boolean inOneBlock) {
+        final List<String> names = IntStream.range(0, lengths.length).mapToObj(i -> "t" + i)
+                .toList();
         final List<Parameter> parameters = new ArrayList<>(lengths.length);
+        if (inOneBlock) {
+            parameters.addAll(Parameter.allocateBlock(arena, names, lengths));
+        } else {
+            for (int i = 0; i < lengths.length; i++) {
+                parameters.add(Parameter.allocate(arena, names.get(i), lengths[i]));
+            }
+        }
         for (int i = 0; i < lengths.length; i++) {
-            final Parameter p = Parameter.allocate(arena, "t" + i, lengths[i]);
-            fill(p.values(), VALUES_SEED + i);
-            fill(p.grad(), GRADS_SEED + i);
-            parameters.add(p);
+            fill(parameters.get(i).values(), VALUES_SEED + i);
+            fill(parameters.get(i).grad(), GRADS_SEED + i);
         }
         return parameters;
     }

@@ -38,7 +38,7 @@ class PlainJavaOptimizerTest {
 
     private static float[] descentAfterSteps(Kernel kernel) {
         try (Arena arena = Arena.ofConfined()) {
-            final List<Parameter> parameters = TestData.parameters(arena, new long[] {LENGTH});
+            final List<Parameter> parameters = TestData.parameters(arena, new long[] {LENGTH}, false);
             try (Optimizer<?> optimizer = kernel.newOptimizer(parameters, 1)) {
                 for (int s = 0; s < STEPS; s++) {
                     optimizer.step();

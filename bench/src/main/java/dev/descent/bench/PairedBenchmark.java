@@ -1,0 +1,198 @@
+package dev.descent.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * The performance targets as ratios measured side by side: Descent's step (the subject) against
+ * a baseline, alternating within every iteration. Each invocation runs a block of subject steps,
+ * then as many baseline steps, and times both blocks; a block lasts about {@value #BLOCK_MILLIS}
+ * ms, or one step where a step takes longer.
+ *
+ * <p>Why: on a shared machine other tenants change the speed of memory and cores from one second
+ * to the next. Two separate runs of the same DRAM benchmark a minute apart differed by a third
+ * here, more than any effect the targets are about. Alternating puts both sides under the same
+ * disturbances, so their ratio holds still while their absolute speeds move. The blocks are long
+ * enough that refilling the caches after a switch costs under a percent.
+ *
+ * <p>Read the result from the secondary metrics: {@code subjectNanos} and {@code baselineNanos}
+ * are the time each side spent per iteration on the same number of steps, so the subject's
+ * speed over the baseline's is {@code baselineNanos / subjectNanos}. The primary score (blocks
+ * per second) means nothing by itself. {@link Summary} prints the ratios ({@code --targets}).
+ *
+ * <ul>
+ *   <li>{@code step}: one tensor of {@code size} floats on {@code threads} threads, against
+ *       {@code roofline} (the trivial pass with the same memory traffic), {@code plainJava} (the
+ *       {@code float[]} loop) or {@code oneThread} (the same optimizer on one thread);</li>
+ *   <li>{@code model}: the many-tensor decoder of {@link ManyTensorsBenchmark}, its tensors
+ *       allocated one by one ({@code layout=model}) or in one block ({@code layout=block}),
+ *       against one flat tensor of the same total size.</li>
+ * </ul>
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = StepBenchmark.VECTOR_MODULE)
+public class PairedBenchmark {
+
+    static final String ROOFLINE = "roofline";
+    static final String PLAIN_JAVA = "plainJava";
+    static final String ONE_THREAD = "oneThread";
+    static final int BLOCK_MILLIS = 50;
+    private static final int CALIBRATION_STEPS = 3;
+
+    /** The two sides and how many steps of each a block holds. */
+    @State(Scope.Benchmark)
+    public abstract static class Pair {
+        Stepper subject;
+        Stepper baseline;
+        int stepsPerBlock = 1;
+
+        /** Sizes the blocks from the current speed of the slower side. */
+        @Setup(Level.Iteration)
+        public void calibrate() {
+            final long slowest = Math.max(nanosPerStep(subject), nanosPerStep(baseline));
+            stepsPerBlock = (int) Math.clamp(
+                    TimeUnit.MILLISECONDS.toNanos(BLOCK_MILLIS) / Math.max(1, slowest), 1, 1 << 20);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            try (Stepper s = subject; Stepper b = baseline) {
+                subject = null;
+                baseline = null;
+            }
+        }
+
+        private static long nanosPerStep(Stepper stepper) {
+            final long start = System.nanoTime();
+            for (int k = 0; k < CALIBRATION_STEPS; k++) {
+                stepper.step();
+            }
+            return (System.nanoTime() - start) / CALIBRATION_STEPS;
+        }
+    }
+
+    /** Descent over one tensor against a baseline of the same size. */
+    public static class StepPair extends Pair {
+        @Param({"ADAM"})
+        public Kernel kernel;
+
+        @Param({"65536", "1048576", "16777216", "67108864"})
+        public long size;
+
+        @Param({"1", Threads.ALL})
+        public String threads;
+
+        @Param({ROOFLINE, PLAIN_JAVA, ONE_THREAD})
+        public String against;
+
+        @Setup(Level.Trial)
+        public void setUp(BenchmarkParams benchmark) {
+            final int n = Threads.count(threads);
+            try {
+                subject = new DescentFixture(kernel, new long[] {size}, n, benchmark);
+                baseline = switch (against) {
+                    case ROOFLINE -> new Roofline(size, kernel.stateTensors(), n);
+                    case PLAIN_JAVA -> kernel.plainJava(TestData.values(size),
+                            TestData.grads(size), n);
+                    case ONE_THREAD -> new DescentFixture(kernel, new long[] {size}, 1,
+                            benchmark);
+                    default -> throw new IllegalArgumentException("against must be " + ROOFLINE
+                            + ", " + PLAIN_JAVA + " or " + ONE_THREAD + ", got '" + against + "'");
+                };
+            } catch (RuntimeException | Error e) {
+                tearDown();
+                throw e;
+            }
+        }
+    }
+
+    /** The model-shaped parameter list against one flat tensor of the same total size. */
+    public static class ModelPair extends Pair {
+        @Param({"ADAM"})
+        public Kernel kernel;
+
+        @Param({"32", "256"})
+        public int width;
+
+        @Param({"1", Threads.ALL})
+        public String threads;
+
+        @Param({ManyTensorsBenchmark.MODEL, ManyTensorsBenchmark.BLOCK})
+        public String layout;
+
+        @Setup(Level.Trial)
+        public void setUp(BenchmarkParams benchmark) {
+            final int n = Threads.count(threads);
+            if (!layout.equals(ManyTensorsBenchmark.MODEL)
+                    && !layout.equals(ManyTensorsBenchmark.BLOCK)) {
+                throw new IllegalArgumentException("layout must be " + ManyTensorsBenchmark.MODEL
+                        + " or " + ManyTensorsBenchmark.BLOCK + ", got '" + layout + "'");
+            }
+            try {
+                subject = new DescentFixture(kernel, ManyTensorsBenchmark.tensorLengths(width),
+                        layout.equals(ManyTensorsBenchmark.BLOCK), n, benchmark);
+                baseline = new DescentFixture(kernel,
+                        new long[] {ManyTensorsBenchmark.totalLength(width)}, n, benchmark);
+            } catch (RuntimeException | Error e) {
+                tearDown();
+                throw e;
+            }
+        }
+    }
+
+    /** Time each side spent in one iteration, over the same number of steps. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Times {
+        public long subjectNanos;
+        public long baselineNanos;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            subjectNanos = 0;
+            baselineNanos = 0;
+        }
+    }
+
+    @Benchmark
+    public void step(StepPair pair, Times times) {
+        alternate(pair, times);
+    }
+
+    @Benchmark
+    public void model(ModelPair pair, Times times) {
+        alternate(pair, times);
+    }
+
+    private static void alternate(Pair pair, Times times) {
+        final int steps = pair.stepsPerBlock;
+        final long start = System.nanoTime();
+        for (int k = 0; k < steps; k++) {
+            pair.subject.step();
+        }
+        final long switched = System.nanoTime();
+        for (int k = 0; k < steps; k++) {
+            pair.baseline.step();
+        }
+        final long end = System.nanoTime();
+        times.subjectNanos += switched - start;
+        times.baselineNanos += end - switched;
+    }
+}

@@ -1,0 +1,178 @@
+package dev.descent.bench;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+
+/**
+ * The design's performance targets, each a ratio that {@link PairedBenchmark} measures side by
+ * side, and the verdict on a set of its results.
+ */
+final class Targets {
+
+    private static final String SUBJECT_NANOS = "subjectNanos";
+    private static final String BASELINE_NANOS = "baselineNanos";
+
+    /**
+     * One group of paired runs and the ratio each must reach.
+     *
+     * @param title what the target says
+     * @param method the {@link PairedBenchmark} method: {@code step} or {@code model}
+     * @param variant the {@code against} parameter of {@code step}, the {@code layout} of
+     *     {@code model}
+     * @param sizes tensor sizes for {@code step}, model widths for {@code model}
+     * @param threshold the least subject-over-baseline ratio that meets the target
+     */
+    record Target(String title, String method, String variant, List<Kernel> kernels,
+                  List<Long> sizes, List<String> threads, double threshold) {
+
+        /** Adds this target's runs to {@code options}. */
+        ChainedOptionsBuilder options(ChainedOptionsBuilder options) {
+            options.include(Pattern.quote(PairedBenchmark.class.getName() + "." + method) + "$")
+                    .param("kernel", kernels.stream().map(Kernel::name).toArray(String[]::new))
+                    .param(method.equals(MODEL) ? "width" : "size",
+                            sizes.stream().map(String::valueOf).toArray(String[]::new))
+                    .param("threads", threads.toArray(String[]::new))
+                    .param(variantParam(), variant);
+            return options;
+        }
+
+        private String variantParam() {
+            return method.equals(MODEL) ? "layout" : "against";
+        }
+
+        int runCount() {
+            return kernels.size() * sizes.size() * threads.size();
+        }
+
+        boolean covers(BenchmarkParams params) {
+            return params.getBenchmark().endsWith("." + method)
+                    && variant.equals(params.getParam(variantParam()));
+        }
+    }
+
+    static final String STEP = "step";
+    static final String MODEL = "model";
+
+    private Targets() {
+    }
+
+    /** The targets of the design's performance contract on a machine with {@code cores}. */
+    static List<Target> all(int cores) {
+        final List<Kernel> every = List.of(Kernel.values());
+        return List.of(
+                new Target("Adam, AdaGrad, RMSProp in L2 and L3, 1 thread: >= 1.0x plainJava",
+                        STEP, PairedBenchmark.PLAIN_JAVA,
+                        List.of(Kernel.ADAM, Kernel.ADAGRAD, Kernel.RMSPROP),
+                        List.of(65_536L, 1_048_576L), List.of("1"), 1.0),
+                new Target("every kernel in DRAM: >= 0.9x its roofline", STEP,
+                        PairedBenchmark.ROOFLINE, every, List.of(16_777_216L, 67_108_864L),
+                        List.of("1", Threads.ALL), 0.9),
+                new Target(String.format(Locale.ROOT,
+                        "all %d cores vs 1 thread at 1,048,576: >= %.1fx (0.9 per core)", cores,
+                        0.9 * cores), STEP, PairedBenchmark.ONE_THREAD, every,
+                        List.of(1_048_576L), List.of(Threads.ALL), 0.9 * cores),
+                new Target("many small tensors allocated one by one vs one flat tensor: >= 0.9x",
+                        MODEL, ManyTensorsBenchmark.MODEL, every, List.of(32L, 256L),
+                        List.of("1", Threads.ALL), 0.9),
+                new Target("many small tensors in one block vs one flat tensor: >= 0.9x", MODEL,
+                        ManyTensorsBenchmark.BLOCK, every, List.of(32L, 256L),
+                        List.of("1", Threads.ALL), 0.9));
+    }
+
+    /** One paired run: its ratio over all measurement iterations and per iteration. */
+    record Ratio(Target target, Kernel kernel, long size, int threads, double overall,
+                 double lowest, double highest) {
+
+        boolean met() {
+            return overall >= target.threshold();
+        }
+    }
+
+    /** The ratios of {@code results} that belong to one of {@code targets}. */
+    static List<Ratio> ratios(List<Target> targets, Collection<RunResult> results) {
+        final List<Ratio> ratios = new ArrayList<>();
+        for (RunResult result : results) {
+            final BenchmarkParams params = result.getParams();
+            final Target target = targets.stream().filter(t -> t.covers(params)).findFirst()
+                    .orElse(null);
+            if (target == null) {
+                continue;
+            }
+            double subject = 0;
+            double baseline = 0;
+            double lowest = Double.POSITIVE_INFINITY;
+            double highest = 0;
+            for (BenchmarkResult fork : result.getBenchmarkResults()) {
+                for (IterationResult iteration : fork.getIterationResults()) {
+                    final double s = secondary(iteration, SUBJECT_NANOS);
+                    final double b = secondary(iteration, BASELINE_NANOS);
+                    subject += s;
+                    baseline += b;
+                    lowest = Math.min(lowest, b / s);
+                    highest = Math.max(highest, b / s);
+                }
+            }
+            final boolean model = target.method().equals(MODEL);
+            ratios.add(new Ratio(target, Kernel.valueOf(params.getParam("kernel")),
+                    Long.parseLong(params.getParam(model ? "width" : "size")),
+                    Threads.count(params.getParam("threads")), baseline / subject, lowest,
+                    highest));
+        }
+        ratios.sort(Comparator.comparing((Ratio r) -> r.target().title())
+                .thenComparing(Ratio::kernel).thenComparingLong(Ratio::size)
+                .thenComparingInt(Ratio::threads));
+        return ratios;
+    }
+
+    private static double secondary(IterationResult iteration, String name) {
+        final Result<?> result = iteration.getSecondaryResults().get(name);
+        if (result == null) {
+            throw new IllegalStateException("a " + PairedBenchmark.class.getSimpleName()
+                    + " iteration has no '" + name + "' counter; it has "
+                    + iteration.getSecondaryResults().keySet());
+        }
+        return result.getScore();
+    }
+
+    /** One table per target, each ratio with its verdict, and the count of targets met. */
+    static String report(List<Target> targets, List<Ratio> ratios) {
+        final StringBuilder out = new StringBuilder(
+                "Targets: Descent / baseline, the two alternating within every iteration"
+                        + " (PairedBenchmark); the range is over the iterations.\n");
+        for (Target target : targets) {
+            final List<Ratio> of = ratios.stream().filter(r -> r.target() == target).toList();
+            if (of.isEmpty()) {
+                continue;
+            }
+            out.append('\n').append(target.title()).append('\n');
+            out.append(String.format(Locale.ROOT, "  %-17s %12s %7s %7s %13s  %s%n", "kernel",
+                    target.method().equals(MODEL) ? "width" : "size", "threads", "ratio",
+                    "iterations", "verdict"));
+            for (Ratio r : of) {
+                out.append(String.format(Locale.ROOT, "  %-17s %,12d %7d %7.2f %6.2f-%-6.2f  %s%n",
+                        r.kernel().label(), r.size(), r.threads(), r.overall(), r.lowest(),
+                        r.highest(), r.met() ? "met" : "MISSED (needs "
+                                + String.format(Locale.ROOT, "%.2f", target.threshold()) + ")"));
+            }
+        }
+        final long met = ratios.stream().filter(Ratio::met).count();
+        out.append(String.format(Locale.ROOT, "%n%d of %d target ratios met.%n", met,
+                ratios.size()));
+        return out.toString();
+    }
+
+    /** How many paired runs {@code targets} take, for the time estimate. */
+    static int runCount(List<Target> targets) {
+        return targets.stream().mapToInt(Target::runCount).sum();
+    }
+}
