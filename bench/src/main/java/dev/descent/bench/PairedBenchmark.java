@@ -181,7 +181,8 @@ public class PairedBenchmark {
         alternate(pair, times);
     }
 
-    private static void alternate(Pair pair, Times times) {
+    /** One block of subject steps, then as many baseline steps, each block timed. */
+    static void alternate(Pair pair, Times times) {
         final int steps = pair.stepsPerBlock;
         final long start = System.nanoTime();
         for (int k = 0; k < steps; k++) {

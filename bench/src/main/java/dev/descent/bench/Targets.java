@@ -161,8 +161,8 @@ final class Targets {
             for (Ratio r : of) {
                 out.append(String.format(Locale.ROOT, "  %-17s %,12d %7d %7.2f %6.2f-%-6.2f  %s%n",
                         r.kernel().label(), r.size(), r.threads(), r.overall(), r.lowest(),
-                        r.highest(), r.met() ? "met" : "MISSED (needs "
-                                + String.format(Locale.ROOT, "%.2f", target.threshold()) + ")"));
+                        r.highest(), r.met() ? "met" : String.format(Locale.ROOT,
+                                "MISSED (%.3f < %.2f)", r.overall(), target.threshold())));
             }
         }
         final long met = ratios.stream().filter(Ratio::met).count();

@@ -1,7 +1,9 @@
 package dev.descent.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
@@ -23,6 +25,57 @@ class SummaryTest {
         assertEquals(Kernel.values().length, full.kernels().size());
         assertEquals(67_108_864L, full.sizes().getLast());
         assertEquals(List.of("1"), full.threads());
+    }
+
+    @Test
+    void targetsAloneRunOnlyTheTargetsAndFullRunsBoth() {
+        final Summary.Settings targets = Summary.Settings.parse(new String[] {"--targets"});
+        assertFalse(targets.suite());
+        assertTrue(targets.targets());
+        final Summary.Settings quick = Summary.Settings.parse(new String[] {""});
+        assertTrue(quick.suite());
+        assertFalse(quick.targets());
+        final Summary.Settings full = Summary.Settings.parse(new String[] {"--full"});
+        assertTrue(full.suite() && full.targets());
+        // Every target's runs, with the 2-core threshold of the design for the scaling target.
+        final List<Targets.Target> all = Targets.all(2);
+        assertEquals(6 + 36 + 9 + 36 + 36, Targets.runCount(all));
+        assertEquals(1.8, all.get(2).threshold(), 1e-12);
+    }
+
+    @Test
+    void pairedBlocksStepBothSidesEquallyAndTimeEach() {
+        final int[] steps = new int[2];
+        final PairedBenchmark.Pair pair = new PairedBenchmark.Pair() {
+        };
+        pair.subject = new CountingStepper(steps, 0);
+        pair.baseline = new CountingStepper(steps, 1);
+        pair.stepsPerBlock = 3;
+        final PairedBenchmark.Times times = new PairedBenchmark.Times();
+        PairedBenchmark.alternate(pair, times);
+        PairedBenchmark.alternate(pair, times);
+        assertEquals(6, steps[0]);
+        assertEquals(6, steps[1]);
+        assertTrue(times.subjectNanos > 0 && times.baselineNanos > 0,
+                times.subjectNanos + " " + times.baselineNanos);
+        times.reset();
+        assertEquals(0, times.subjectNanos + times.baselineNanos);
+    }
+
+    /** Counts its steps in {@code counts[index]}, each taking a little time. */
+    private record CountingStepper(int[] counts, int index) implements Stepper {
+        @Override
+        public void step() {
+            counts[index]++;
+            final long start = System.nanoTime();
+            while (System.nanoTime() == start) {
+                Thread.onSpinWait();
+            }
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Test
