@@ -66,14 +66,7 @@ public class ManyTensorsBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(BenchmarkParams benchmark) {
-            fixture = switch (layout) {
-                case MODEL, BLOCK -> new DescentFixture(kernel, tensorLengths(width),
-                        layout.equals(BLOCK), Threads.count(threads), benchmark);
-                case FLAT -> new DescentFixture(kernel, new long[] {totalLength(width)},
-                        Threads.count(threads), benchmark);
-                default -> throw new IllegalArgumentException("layout must be " + MODEL + ", "
-                        + BLOCK + " or " + FLAT + ", got '" + layout + "'");
-            };
+            fixture = fixture(kernel, width, layout, Threads.count(threads), benchmark);
         }
 
         @TearDown(Level.Trial)
@@ -85,6 +78,19 @@ public class ManyTensorsBenchmark {
     @Benchmark
     public void descent(Layout state) {
         state.fixture.step();
+    }
+
+    /** An optimizer over the model of {@code width} in {@code layout}: model, block or flat. */
+    static DescentFixture fixture(Kernel kernel, int width, String layout, int threads,
+                                  BenchmarkParams benchmark) {
+        return switch (layout) {
+            case MODEL, BLOCK -> new DescentFixture(kernel, tensorLengths(width),
+                    layout.equals(BLOCK), threads, benchmark);
+            case FLAT -> new DescentFixture(kernel, new long[] {totalLength(width)}, threads,
+                    benchmark);
+            default -> throw new IllegalArgumentException("layout must be " + MODEL + ", "
+                    + BLOCK + " or " + FLAT + ", got '" + layout + "'");
+        };
     }
 
     /** The element counts of the model's tensors, in the order a model lists its parameters. */

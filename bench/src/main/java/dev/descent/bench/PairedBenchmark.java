@@ -140,16 +140,15 @@ public class PairedBenchmark {
         @Setup(Level.Trial)
         public void setUp(BenchmarkParams benchmark) {
             final int n = Threads.count(threads);
-            if (!layout.equals(ManyTensorsBenchmark.MODEL)
-                    && !layout.equals(ManyTensorsBenchmark.BLOCK)) {
+            if (layout.equals(ManyTensorsBenchmark.FLAT)) {
                 throw new IllegalArgumentException("layout must be " + ManyTensorsBenchmark.MODEL
-                        + " or " + ManyTensorsBenchmark.BLOCK + ", got '" + layout + "'");
+                        + " or " + ManyTensorsBenchmark.BLOCK + ", got '" + layout
+                        + "': the flat tensor is the baseline");
             }
             try {
-                subject = new DescentFixture(kernel, ManyTensorsBenchmark.tensorLengths(width),
-                        layout.equals(ManyTensorsBenchmark.BLOCK), n, benchmark);
-                baseline = new DescentFixture(kernel,
-                        new long[] {ManyTensorsBenchmark.totalLength(width)}, n, benchmark);
+                subject = ManyTensorsBenchmark.fixture(kernel, width, layout, n, benchmark);
+                baseline = ManyTensorsBenchmark.fixture(kernel, width, ManyTensorsBenchmark.FLAT,
+                        n, benchmark);
             } catch (RuntimeException | Error e) {
                 tearDown();
                 throw e;
