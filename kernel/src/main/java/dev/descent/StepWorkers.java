@@ -1,5 +1,6 @@
 package dev.descent;
 
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -55,10 +56,10 @@ final class StepWorkers implements AutoCloseable {
         }
     }
 
-    /** Whether every worker thread may access memory that {@code parameter} uses. */
-    boolean canAccess(Parameter parameter) {
+    /** Whether every worker thread may access {@code segment}. */
+    boolean canAccess(MemorySegment segment) {
         for (Thread t : threads) {
-            if (!parameter.values().isAccessibleBy(t) || !parameter.grad().isAccessibleBy(t)) {
+            if (!segment.isAccessibleBy(t)) {
                 return false;
             }
         }

@@ -158,6 +158,8 @@ class ParallelStepTest {
             try (Optimizer<?> sgd = Sgd.builder().lr(0.5).threads(2).build(params)) {
                 sgd.step();
                 assertEquals(-0.5f * local.gradAt(99_999), local.valueAt(99_999));
+                assertEquals(List.of(), workerThreads(), "no worker may touch confined memory,"
+                        + " so none is kept");
             }
         }
     }
