@@ -36,11 +36,15 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *
  * <ul>
  *   <li>{@code step}: one tensor of {@code size} floats on {@code threads} threads, against
- *       {@code roofline} (the trivial pass with the same memory traffic), {@code plainJava} (the
- *       {@code float[]} loop) or {@code oneThread} (the same optimizer on one thread);</li>
+ *       {@code roofline} (the trivial pass with the same memory traffic) or {@code plainJava}
+ *       (the {@code float[]} loop);</li>
  *   <li>{@code model}: the many-tensor decoder of {@link ManyTensorsBenchmark}, its tensors
  *       allocated one by one ({@code layout=model}) or in one block ({@code layout=block}),
- *       against one flat tensor of the same total size.</li>
+ *       against one flat tensor of the same total size;</li>
+ *   <li>{@code scaling}: the optimizer on all cores against the same optimizer on one thread,
+ *       and in the same rotation the roofline on all cores against the roofline on one thread:
+ *       how far the memory itself lets a step of that size scale on this machine, now. Its
+ *       counters {@code ceilingNanos} and {@code ceilingBaselineNanos} give that ceiling.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.Throughput)
@@ -52,15 +56,17 @@ public class PairedBenchmark {
 
     static final String ROOFLINE = "roofline";
     static final String PLAIN_JAVA = "plainJava";
-    static final String ONE_THREAD = "oneThread";
     static final int BLOCK_MILLIS = 50;
     private static final int CALIBRATION_STEPS = 3;
 
-    /** The two sides and how many steps of each a block holds. */
+    /** The two sides (and, for scaling, the ceiling's two) and how many steps a block holds. */
     @State(Scope.Benchmark)
     public abstract static class Pair {
         Stepper subject;
         Stepper baseline;
+        /** The roofline on the subject's threads and on one thread; null but for scaling. */
+        Stepper ceiling;
+        Stepper ceilingBaseline;
         int stepsPerBlock = 1;
 
         /** Sizes the blocks from the current speed of the slower side. */
@@ -73,9 +79,12 @@ public class PairedBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            try (Stepper s = subject; Stepper b = baseline) {
+            try (Stepper s = subject; Stepper b = baseline; Stepper c = ceiling;
+                 Stepper cb = ceilingBaseline) {
                 subject = null;
                 baseline = null;
+                ceiling = null;
+                ceilingBaseline = null;
             }
         }
 
@@ -99,7 +108,7 @@ public class PairedBenchmark {
         @Param({"1", Threads.ALL})
         public String threads;
 
-        @Param({ROOFLINE, PLAIN_JAVA, ONE_THREAD})
+        @Param({ROOFLINE, PLAIN_JAVA})
         public String against;
 
         @Setup(Level.Trial)
@@ -111,10 +120,8 @@ public class PairedBenchmark {
                     case ROOFLINE -> new Roofline(size, kernel.stateTensors(), n);
                     case PLAIN_JAVA -> kernel.plainJava(TestData.values(size),
                             TestData.grads(size), n);
-                    case ONE_THREAD -> new DescentFixture(kernel, new long[] {size}, 1,
-                            benchmark);
                     default -> throw new IllegalArgumentException("against must be " + ROOFLINE
-                            + ", " + PLAIN_JAVA + " or " + ONE_THREAD + ", got '" + against + "'");
+                            + " or " + PLAIN_JAVA + ", got '" + against + "'");
                 };
             } catch (RuntimeException | Error e) {
                 tearDown();
@@ -156,6 +163,32 @@ public class PairedBenchmark {
         }
     }
 
+    /**
+     * One tensor on all cores against one thread, Descent's step and the roofline's, all four
+     * alternating.
+     */
+    public static class ScalingPair extends Pair {
+        @Param({"ADAM"})
+        public Kernel kernel;
+
+        @Param({"1048576"})
+        public long size;
+
+        @Setup(Level.Trial)
+        public void setUp(BenchmarkParams benchmark) {
+            final int cores = Threads.count(Threads.ALL);
+            try {
+                subject = new DescentFixture(kernel, new long[] {size}, cores, benchmark);
+                baseline = new DescentFixture(kernel, new long[] {size}, 1, benchmark);
+                ceiling = new Roofline(size, kernel.stateTensors(), cores);
+                ceilingBaseline = new Roofline(size, kernel.stateTensors(), 1);
+            } catch (RuntimeException | Error e) {
+                tearDown();
+                throw e;
+            }
+        }
+    }
+
     /** Time each side spent in one iteration, over the same number of steps. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
@@ -180,19 +213,46 @@ public class PairedBenchmark {
         alternate(pair, times);
     }
 
+    /** The scaling pair's four sides in turn, timed like {@link Times} with the ceiling's two. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class ScalingTimes {
+        public long subjectNanos;
+        public long baselineNanos;
+        public long ceilingNanos;
+        public long ceilingBaselineNanos;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            subjectNanos = 0;
+            baselineNanos = 0;
+            ceilingNanos = 0;
+            ceilingBaselineNanos = 0;
+        }
+    }
+
+    @Benchmark
+    public void scaling(ScalingPair pair, ScalingTimes times) {
+        final int steps = pair.stepsPerBlock;
+        times.subjectNanos += timeBlock(pair.subject, steps);
+        times.baselineNanos += timeBlock(pair.baseline, steps);
+        times.ceilingNanos += timeBlock(pair.ceiling, steps);
+        times.ceilingBaselineNanos += timeBlock(pair.ceilingBaseline, steps);
+    }
+
     /** One block of subject steps, then as many baseline steps, each block timed. */
     static void alternate(Pair pair, Times times) {
         final int steps = pair.stepsPerBlock;
+        times.subjectNanos += timeBlock(pair.subject, steps);
+        times.baselineNanos += timeBlock(pair.baseline, steps);
+    }
+
+    /** Nanoseconds {@code steps} steps of {@code side} took. */
+    static long timeBlock(Stepper side, int steps) {
         final long start = System.nanoTime();
         for (int k = 0; k < steps; k++) {
-            pair.subject.step();
+            side.step();
         }
-        final long switched = System.nanoTime();
-        for (int k = 0; k < steps; k++) {
-            pair.baseline.step();
-        }
-        final long end = System.nanoTime();
-        times.subjectNanos += switched - start;
-        times.baselineNanos += end - switched;
+        return System.nanoTime() - start;
     }
 }

@@ -21,15 +21,20 @@ final class Targets {
 
     private static final String SUBJECT_NANOS = "subjectNanos";
     private static final String BASELINE_NANOS = "baselineNanos";
+    private static final String CEILING_NANOS = "ceilingNanos";
+    private static final String CEILING_BASELINE_NANOS = "ceilingBaselineNanos";
 
     /**
      * One group of paired runs and the ratio each must reach.
      *
      * @param title what the target says
-     * @param method the {@link PairedBenchmark} method: {@code step} or {@code model}
+     * @param method the {@link PairedBenchmark} method: {@code step}, {@code model} or
+     *     {@code scaling}
      * @param variant the {@code against} parameter of {@code step}, the {@code layout} of
+     *     {@code model}; null for {@code scaling}, which has neither
+     * @param sizes tensor sizes for {@code step} and {@code scaling}, model widths for
      *     {@code model}
-     * @param sizes tensor sizes for {@code step}, model widths for {@code model}
+     * @param threads thread counts; empty for {@code scaling}, which runs all cores against one
      * @param threshold the least subject-over-baseline ratio that meets the target
      */
     record Target(String title, String method, String variant, List<Kernel> kernels,
@@ -40,9 +45,13 @@ final class Targets {
             options.include(Pattern.quote(PairedBenchmark.class.getName() + "." + method) + "$")
                     .param("kernel", kernels.stream().map(Kernel::name).toArray(String[]::new))
                     .param(method.equals(MODEL) ? "width" : "size",
-                            sizes.stream().map(String::valueOf).toArray(String[]::new))
-                    .param("threads", threads.toArray(String[]::new))
-                    .param(variantParam(), variant);
+                            sizes.stream().map(String::valueOf).toArray(String[]::new));
+            if (!threads.isEmpty()) {
+                options.param("threads", threads.toArray(String[]::new));
+            }
+            if (variant != null) {
+                options.param(variantParam(), variant);
+            }
             return options;
         }
 
@@ -51,17 +60,18 @@ final class Targets {
         }
 
         int runCount() {
-            return kernels.size() * sizes.size() * threads.size();
+            return kernels.size() * sizes.size() * Math.max(1, threads.size());
         }
 
         boolean covers(BenchmarkParams params) {
             return params.getBenchmark().endsWith("." + method)
-                    && variant.equals(params.getParam(variantParam()));
+                    && (variant == null || variant.equals(params.getParam(variantParam())));
         }
     }
 
     static final String STEP = "step";
     static final String MODEL = "model";
+    static final String SCALING = "scaling";
 
     private Targets() {
     }
@@ -79,8 +89,8 @@ final class Targets {
                         List.of("1", Threads.ALL), 0.9),
                 new Target(String.format(Locale.ROOT,
                         "all %d cores vs 1 thread at 1,048,576: >= %.1fx (0.9 per core)", cores,
-                        0.9 * cores), STEP, PairedBenchmark.ONE_THREAD, every,
-                        List.of(1_048_576L), List.of(Threads.ALL), 0.9 * cores),
+                        0.9 * cores), SCALING, null, every, List.of(1_048_576L), List.of(),
+                        0.9 * cores),
                 new Target("many small tensors allocated one by one vs one flat tensor: >= 0.9x",
                         MODEL, ManyTensorsBenchmark.MODEL, every, List.of(32L, 256L),
                         List.of("1", Threads.ALL), 0.9),
@@ -89,9 +99,12 @@ final class Targets {
                         List.of("1", Threads.ALL), 0.9));
     }
 
-    /** One paired run: its ratio over all measurement iterations and per iteration. */
+    /**
+     * One paired run: its ratio over all measurement iterations and per iteration, and for
+     * {@code scaling} the roofline's own ratio over the same iterations (else NaN).
+     */
     record Ratio(Target target, Kernel kernel, long size, int threads, double overall,
-                 double lowest, double highest) {
+                 double lowest, double highest, double ceiling) {
 
         boolean met() {
             return overall >= target.threshold();
@@ -108,8 +121,11 @@ final class Targets {
             if (target == null) {
                 continue;
             }
+            final boolean scaling = target.method().equals(SCALING);
             double subject = 0;
             double baseline = 0;
+            double ceiling = 0;
+            double ceilingBaseline = 0;
             double lowest = Double.POSITIVE_INFINITY;
             double highest = 0;
             for (BenchmarkResult fork : result.getBenchmarkResults()) {
@@ -120,13 +136,18 @@ final class Targets {
                     baseline += b;
                     lowest = Math.min(lowest, b / s);
                     highest = Math.max(highest, b / s);
+                    if (scaling) {
+                        ceiling += secondary(iteration, CEILING_NANOS);
+                        ceilingBaseline += secondary(iteration, CEILING_BASELINE_NANOS);
+                    }
                 }
             }
             final boolean model = target.method().equals(MODEL);
             ratios.add(new Ratio(target, Kernel.valueOf(params.getParam("kernel")),
                     Long.parseLong(params.getParam(model ? "width" : "size")),
-                    Threads.count(params.getParam("threads")), baseline / subject, lowest,
-                    highest));
+                    scaling ? Threads.count(Threads.ALL) : Threads.count(params.getParam("threads")),
+                    baseline / subject, lowest, highest,
+                    scaling ? ceilingBaseline / ceiling : Double.NaN));
         }
         ratios.sort(Comparator.comparing((Ratio r) -> r.target().title())
                 .thenComparing(Ratio::kernel).thenComparingLong(Ratio::size)
@@ -154,14 +175,20 @@ final class Targets {
             if (of.isEmpty()) {
                 continue;
             }
+            final boolean scaling = target.method().equals(SCALING);
             out.append('\n').append(target.title()).append('\n');
-            out.append(String.format(Locale.ROOT, "  %-17s %12s %7s %7s %13s  %s%n", "kernel",
+            if (scaling) {
+                out.append("  (roofline: the trivial pass with the same traffic, all cores over"
+                        + " one thread, in the same rotation: what the memory allows)\n");
+            }
+            out.append(String.format(Locale.ROOT, "  %-17s %12s %7s %7s %13s%s  %s%n", "kernel",
                     target.method().equals(MODEL) ? "width" : "size", "threads", "ratio",
-                    "iterations", "verdict"));
+                    "iterations", scaling ? " roofline" : "", "verdict"));
             for (Ratio r : of) {
-                out.append(String.format(Locale.ROOT, "  %-17s %,12d %7d %7.2f %6.2f-%-6.2f  %s%n",
+                out.append(String.format(Locale.ROOT, "  %-17s %,12d %7d %7.2f %6.2f-%-6.2f%s  %s%n",
                         r.kernel().label(), r.size(), r.threads(), r.overall(), r.lowest(),
-                        r.highest(), r.met() ? "met" : String.format(Locale.ROOT,
+                        r.highest(), scaling ? String.format(Locale.ROOT, " %8.2f", r.ceiling())
+                                : "", r.met() ? "met" : String.format(Locale.ROOT,
                                 "MISSED (%.3f < %.2f)", r.overall(), target.threshold())));
             }
         }

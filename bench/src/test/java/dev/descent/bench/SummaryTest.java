@@ -41,6 +41,7 @@ class SummaryTest {
         final List<Targets.Target> all = Targets.all(2);
         assertEquals(6 + 36 + 9 + 36 + 36, Targets.runCount(all));
         assertEquals(1.8, all.get(2).threshold(), 1e-12);
+        assertEquals(Targets.SCALING, all.get(2).method());
     }
 
     @Test
@@ -60,6 +61,28 @@ class SummaryTest {
                 times.subjectNanos + " " + times.baselineNanos);
         times.reset();
         assertEquals(0, times.subjectNanos + times.baselineNanos);
+    }
+
+    @Test
+    void scalingStepsAllFourSidesEquallyAndTimesEach() {
+        final int[] steps = new int[4];
+        final PairedBenchmark.ScalingPair pair = new PairedBenchmark.ScalingPair();
+        pair.subject = new CountingStepper(steps, 0);
+        pair.baseline = new CountingStepper(steps, 1);
+        pair.ceiling = new CountingStepper(steps, 2);
+        pair.ceilingBaseline = new CountingStepper(steps, 3);
+        pair.stepsPerBlock = 2;
+        final PairedBenchmark.ScalingTimes times = new PairedBenchmark.ScalingTimes();
+        new PairedBenchmark().scaling(pair, times);
+        new PairedBenchmark().scaling(pair, times);
+        assertEquals(List.of(4, 4, 4, 4), Arrays.stream(steps).boxed().toList());
+        assertTrue(times.subjectNanos > 0 && times.baselineNanos > 0 && times.ceilingNanos > 0
+                && times.ceilingBaselineNanos > 0);
+        times.reset();
+        assertEquals(0, times.subjectNanos + times.baselineNanos + times.ceilingNanos
+                + times.ceilingBaselineNanos);
+        pair.tearDown();
+        assertTrue(pair.subject == null && pair.ceiling == null && pair.ceilingBaseline == null);
     }
 
     /** Counts its steps in {@code counts[index]}, each taking a little time. */
