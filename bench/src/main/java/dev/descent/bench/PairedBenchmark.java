@@ -88,6 +88,16 @@ public class PairedBenchmark {
             }
         }
 
+        /** Runs {@code open}, which sets the sides; if it fails, closes those it had opened. */
+        final void openSides(Runnable open) {
+            try {
+                open.run();
+            } catch (RuntimeException | Error e) {
+                tearDown();
+                throw e;
+            }
+        }
+
         private static long nanosPerStep(Stepper stepper) {
             final long start = System.nanoTime();
             for (int k = 0; k < CALIBRATION_STEPS; k++) {
@@ -114,7 +124,7 @@ public class PairedBenchmark {
         @Setup(Level.Trial)
         public void setUp(BenchmarkParams benchmark) {
             final int n = Threads.count(threads);
-            try {
+            openSides(() -> {
                 subject = new DescentFixture(kernel, new long[] {size}, n, benchmark);
                 baseline = switch (against) {
                     case ROOFLINE -> new Roofline(size, kernel.stateTensors(), n);
@@ -123,10 +133,7 @@ public class PairedBenchmark {
                     default -> throw new IllegalArgumentException("against must be " + ROOFLINE
                             + " or " + PLAIN_JAVA + ", got '" + against + "'");
                 };
-            } catch (RuntimeException | Error e) {
-                tearDown();
-                throw e;
-            }
+            });
         }
     }
 
@@ -152,14 +159,11 @@ public class PairedBenchmark {
                         + " or " + ManyTensorsBenchmark.BLOCK + ", got '" + layout
                         + "': the flat tensor is the baseline");
             }
-            try {
+            openSides(() -> {
                 subject = ManyTensorsBenchmark.fixture(kernel, width, layout, n, benchmark);
                 baseline = ManyTensorsBenchmark.fixture(kernel, width, ManyTensorsBenchmark.FLAT,
                         n, benchmark);
-            } catch (RuntimeException | Error e) {
-                tearDown();
-                throw e;
-            }
+            });
         }
     }
 
@@ -177,15 +181,12 @@ public class PairedBenchmark {
         @Setup(Level.Trial)
         public void setUp(BenchmarkParams benchmark) {
             final int cores = Threads.count(Threads.ALL);
-            try {
+            openSides(() -> {
                 subject = new DescentFixture(kernel, new long[] {size}, cores, benchmark);
                 baseline = new DescentFixture(kernel, new long[] {size}, 1, benchmark);
                 ceiling = new Roofline(size, kernel.stateTensors(), cores);
                 ceilingBaseline = new Roofline(size, kernel.stateTensors(), 1);
-            } catch (RuntimeException | Error e) {
-                tearDown();
-                throw e;
-            }
+            });
         }
     }
 

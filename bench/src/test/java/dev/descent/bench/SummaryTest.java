@@ -85,6 +85,30 @@ class SummaryTest {
         assertTrue(pair.subject == null && pair.ceiling == null && pair.ceilingBaseline == null);
     }
 
+    @Test
+    void sidesOpenedBeforeAFailureAreClosed() {
+        final int[] closed = new int[1];
+        final PairedBenchmark.Pair pair = new PairedBenchmark.Pair() {
+        };
+        final IllegalStateException failure = assertThrows(IllegalStateException.class,
+                () -> pair.openSides(() -> {
+                    pair.subject = new Stepper() {
+                        @Override
+                        public void step() {
+                        }
+
+                        @Override
+                        public void close() {
+                            closed[0]++;
+                        }
+                    };
+                    throw new IllegalStateException("baseline failed");
+                }));
+        assertEquals("baseline failed", failure.getMessage());
+        assertEquals(1, closed[0]);
+        assertTrue(pair.subject == null);
+    }
+
     /** Counts its steps in {@code counts[index]}, each taking a little time. */
     private record CountingStepper(int[] counts, int index) implements Stepper {
         @Override
