@@ -72,15 +72,15 @@ class SummaryTest {
         pair.ceiling = new CountingStepper(steps, 2);
         pair.ceilingBaseline = new CountingStepper(steps, 3);
         pair.stepsPerBlock = 2;
-        final PairedBenchmark.ScalingTimes times = new PairedBenchmark.ScalingTimes();
-        new PairedBenchmark().scaling(pair, times);
-        new PairedBenchmark().scaling(pair, times);
+        final PairedBenchmark.Times times = new PairedBenchmark.Times();
+        final PairedBenchmark.CeilingTimes ceilingTimes = new PairedBenchmark.CeilingTimes();
+        new PairedBenchmark().scaling(pair, times, ceilingTimes);
+        new PairedBenchmark().scaling(pair, times, ceilingTimes);
         assertEquals(List.of(4, 4, 4, 4), Arrays.stream(steps).boxed().toList());
-        assertTrue(times.subjectNanos > 0 && times.baselineNanos > 0 && times.ceilingNanos > 0
-                && times.ceilingBaselineNanos > 0);
-        times.reset();
-        assertEquals(0, times.subjectNanos + times.baselineNanos + times.ceilingNanos
-                + times.ceilingBaselineNanos);
+        assertTrue(times.subjectNanos > 0 && times.baselineNanos > 0
+                && ceilingTimes.ceilingNanos > 0 && ceilingTimes.ceilingBaselineNanos > 0);
+        ceilingTimes.reset();
+        assertEquals(0, ceilingTimes.ceilingNanos + ceilingTimes.ceilingBaselineNanos);
         pair.tearDown();
         assertTrue(pair.subject == null && pair.ceiling == null && pair.ceilingBaseline == null);
     }
