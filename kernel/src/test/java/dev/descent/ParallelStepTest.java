@@ -22,12 +22,23 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A step spread over worker threads gives the same bits as a step on one thread, whatever the
- * thread count, however the tensors are shaped and whether they are allocated one by one or in
- * one block (whose adjacent parameters are updated as one run); workers stop on close.
+ * thread count, however the tensors are shaped and however they are laid out: each in memory of
+ * its own, allocated one by one (small ones packed back to back) or in one block; adjacent packed
+ * or block parameters are updated as one run. Workers stop on close.
  */
 class ParallelStepTest {
 
     private static final int STEPS = 5;
+
+    /** How the parameters of a test are laid out in memory. */
+    enum Layout {
+        /** Each tensor's values and gradient in memory of their own ({@link Parameter#wrap}). */
+        SEPARATE,
+        /** {@link Parameter#allocate} one by one, which packs small tensors back to back. */
+        ONE_BY_ONE,
+        /** {@link Parameter#allocateBlock}. */
+        BLOCK
+    }
 
     /** An optimizer kind: a fresh builder with its hyperparameters set. */
     record Kind(String name, Supplier<Optimizer.Builder<?, ?, ?>> builder) {
@@ -77,23 +88,57 @@ class ParallelStepTest {
     @MethodSource("kindsAndShapes")
     void everyThreadCountAndLayoutGivesTheSameBits(Kind kind, long[] shape) {
         try (Arena arena = Arena.ofShared()) {
-            final List<Parameter> reference = parameters(arena, shape, false);
+            final List<Parameter> reference = parameters(arena, shape, Layout.SEPARATE);
             try (Optimizer<?> single = kind.build(reference, 1)) {
                 run(single, reference);
-                for (boolean block : new boolean[] {false, true}) {
-                    for (int threads : block ? new int[] {1, 2, 3} : new int[] {2, 3, 4}) {
-                        final List<Parameter> params = parameters(arena, shape, block);
+                for (Layout layout : Layout.values()) {
+                    final int[] threadCounts = layout == Layout.SEPARATE ? new int[] {2, 3, 4}
+                            : new int[] {1, 2, 3};
+                    for (int threads : threadCounts) {
+                        final List<Parameter> params = parameters(arena, shape, layout);
                         try (Optimizer<?> other = kind.build(params, threads)) {
-                            assertEquals(block ? 1 : shape.length, other.runCount(),
-                                    "one group: a block is one run, else one run per tensor");
+                            assertEquals(expectedRuns(params), other.runCount(), layout
+                                    + ": one run per stretch of adjacent parameters");
                             run(other, params);
-                            assertSameResults(kind + (block ? " block" : "") + " threads "
-                                    + threads, single, reference, other, params);
+                            assertSameResults(kind + " " + layout + " threads " + threads, single,
+                                    reference, other, params);
                         }
                     }
                 }
             }
         }
+    }
+
+    @Test
+    void runsFollowTheLayout() {
+        final long[] many = shapes().get(1);
+        try (Arena arena = Arena.ofShared()) {
+            final Kind sgd = kinds().get(0);
+            try (Optimizer<?> separate = sgd.build(parameters(arena, many, Layout.SEPARATE), 1);
+                 Optimizer<?> oneByOne = sgd.build(parameters(arena, many, Layout.ONE_BY_ONE), 1);
+                 Optimizer<?> block = sgd.build(parameters(arena, many, Layout.BLOCK), 1)) {
+                assertEquals(many.length, separate.runCount());
+                // 300 tensors, 160,400 floats: a few chunks, each one run.
+                assertTrue(oneByOne.runCount() <= 12, oneByOne.runCount() + " runs");
+                assertEquals(1, block.runCount());
+            }
+        }
+    }
+
+    /**
+     * The stretches of parameters that lie back to back in the same blocks, from the layout the
+     * allocation reports, independently of how the optimizer finds them.
+     */
+    private static int expectedRuns(List<Parameter> params) {
+        int runs = params.isEmpty() ? 0 : 1;
+        for (int i = 1; i < params.size(); i++) {
+            final Parameter a = params.get(i - 1);
+            final Parameter b = params.get(i);
+            final boolean adjacent = a.valuesBlock() != null && a.valuesBlock() == b.valuesBlock()
+                    && b.blockOffset() == a.blockOffset() + (a.length() + 15) / 16 * 16;
+            runs += adjacent ? 0 : 1;
+        }
+        return runs;
     }
 
     /**
@@ -105,8 +150,8 @@ class ParallelStepTest {
     void blockSplitOverGroupsWithClippingAndLossScaling(Kind kind) {
         final long[] shape = {1027, 64, 513, 0, 40_000, 3, 33_000, 16};
         try (Arena arena = Arena.ofShared()) {
-            final List<Parameter> reference = parameters(arena, shape, false);
-            final List<Parameter> block = parameters(arena, shape, true);
+            final List<Parameter> reference = parameters(arena, shape, Layout.SEPARATE);
+            final List<Parameter> block = parameters(arena, shape, Layout.BLOCK);
             try (Optimizer<?> expected = grouped(kind, reference);
                  Optimizer<?> actual = grouped(kind, block)) {
                 assertEquals(shape.length, expected.runCount());
@@ -206,19 +251,25 @@ class ParallelStepTest {
     }
 
     private static List<Parameter> parameters(Arena arena, long[] shape) {
-        return parameters(arena, shape, false);
+        return parameters(arena, shape, Layout.SEPARATE);
     }
 
-    /** Parameters of {@code shape} with the same values, allocated one by one or in one block. */
-    private static List<Parameter> parameters(Arena arena, long[] shape, boolean block) {
+    /** Parameters of {@code shape} with the same values, laid out as {@code layout} says. */
+    private static List<Parameter> parameters(Arena arena, long[] shape, Layout layout) {
         final List<Parameter> params = new ArrayList<>();
         final SplittableRandom random = new SplittableRandom(7);
-        final List<Parameter> blockParams = block ? Parameter.allocateBlock(arena,
-                IntStream.range(0, shape.length).mapToObj(i -> "p" + i).toList(),
-                shape) : null;
+        final List<String> names = IntStream.range(0, shape.length).mapToObj(i -> "p" + i)
+                .toList();
+        final List<Parameter> block = layout == Layout.BLOCK
+                ? Parameter.allocateBlock(arena, names, shape) : null;
         for (int i = 0; i < shape.length; i++) {
-            final Parameter p = block ? blockParams.get(i)
-                    : Parameter.allocate(arena, "p" + i, shape[i]);
+            final long bytes = shape[i] * Float.BYTES;
+            final Parameter p = switch (layout) {
+                case SEPARATE -> Parameter.wrap(names.get(i), arena.allocate(bytes, 64),
+                        arena.allocate(bytes, 64));
+                case ONE_BY_ONE -> Parameter.allocate(arena, names.get(i), shape[i]);
+                case BLOCK -> block.get(i);
+            };
             for (long e = 0; e < shape[i]; e++) {
                 p.setValueAt(e, (float) random.nextGaussian());
             }

@@ -122,6 +122,112 @@ class ParameterTest {
     }
 
     @Test
+    void allocatePacksSmallParametersOfOneArenaBackToBack() {
+        final long[] lengths = {17, 1, 16, 300, 0, 5};
+        final Parameter[] params = new Parameter[lengths.length];
+        for (int i = 0; i < lengths.length; i++) {
+            params[i] = Parameter.allocate(arena, "p" + i, lengths[i]);
+        }
+        // 17 + 1 + 16 + 300 padded = 32 + 16 + 16 + 304 = 368 floats: more than the first chunk
+        // of 256, so the 300-float one starts a chunk of its own, and 5 follows it there.
+        final long[] offsets = {0, 32, 48, 0, -1, 304};
+        for (int i = 0; i < lengths.length; i++) {
+            final Parameter p = params[i];
+            if (lengths[i] == 0) {
+                assertEquals(null, p.valuesBlock(), "an empty parameter needs no chunk");
+                continue;
+            }
+            assertEquals(offsets[i], p.blockOffset(), p.name());
+            assertEquals(p.values().address(), p.valuesBlock().address() + offsets[i] * 4);
+            assertEquals(p.grad().address(), p.gradBlock().address() + offsets[i] * 4);
+            for (MemorySegment seg : List.of(p.values(), p.grad())) {
+                assertEquals(0, seg.address() % Parameter.ALLOCATION_ALIGNMENT, p.name());
+                assertEquals(-1, seg.mismatch(MemorySegment.ofArray(new float[(int) lengths[i]])),
+                        p.name() + " is not zeroed");
+            }
+        }
+        assertSame(params[0].valuesBlock(), params[2].valuesBlock());
+        assertSame(params[3].valuesBlock(), params[5].valuesBlock());
+        assertFalse(params[0].valuesBlock() == params[3].valuesBlock());
+        assertEquals(256 * Float.BYTES, params[0].valuesBlock().byteSize(), "the first chunk");
+        assertEquals(512 * Float.BYTES, params[3].valuesBlock().byteSize(), "twice the last");
+        for (int i = 0; i < lengths.length; i++) {
+            for (int j = 0; j < i; j++) {
+                assertTrue(params[i].values().asOverlappingSlice(params[j].values()).isEmpty());
+                assertTrue(params[i].grad().asOverlappingSlice(params[j].grad()).isEmpty());
+                assertTrue(params[i].values().asOverlappingSlice(params[j].grad()).isEmpty());
+            }
+        }
+        params[0].values().fill((byte) 0x7f);
+        params[0].grad().fill((byte) 0x7f);
+        assertEquals(0f, params[1].valueAt(0));
+        assertEquals(0f, params[1].gradAt(0));
+    }
+
+    @Test
+    void allocateGivesLargeParametersTheirOwnMemoryAndKeepsPackingAround() {
+        final Parameter small = Parameter.allocate(arena, "small", 16);
+        final Parameter large = Parameter.allocate(arena, "large", Parameter.POOLED_MAX_LENGTH + 1);
+        final Parameter next = Parameter.allocate(arena, "next", 16);
+        assertEquals(null, large.valuesBlock());
+        assertSame(small.valuesBlock(), next.valuesBlock());
+        assertEquals(16, next.blockOffset());
+        final Parameter largest = Parameter.allocate(arena, "largest", Parameter.POOLED_MAX_LENGTH);
+        assertTrue(largest.valuesBlock() != null, "a parameter of the largest packed length");
+        try (Arena other = Arena.ofShared()) {
+            final Parameter elsewhere = Parameter.allocate(other, "elsewhere", 16);
+            assertFalse(elsewhere.valuesBlock() == next.valuesBlock(), "arenas never share");
+            assertEquals(0, elsewhere.blockOffset());
+        }
+    }
+
+    @Test
+    void chunksDoubleUpToTheLargest() {
+        final long[] sizes = new long[15];
+        int chunks = 0;
+        MemorySegment chunk = null;
+        // 16-float parameters fill every chunk exactly, so each chunk's size shows.
+        for (int i = 0; chunks < sizes.length; i++) {
+            final Parameter p = Parameter.allocate(arena, "p" + i, 16);
+            if (p.valuesBlock() != chunk) {
+                chunk = p.valuesBlock();
+                assertEquals(0, p.blockOffset());
+                sizes[chunks++] = chunk.byteSize() / Float.BYTES;
+            }
+        }
+        final long m = 1L << 20;
+        assertArrayEquals(new long[] {256, 512, 1024, 2048, 4096, 8192, 16_384, 32_768, 65_536,
+            131_072, 262_144, 524_288, m, m, m}, sizes);
+    }
+
+    @Test
+    void allocateFromAConfinedArenaOfAnotherThreadFails() throws Exception {
+        try (Arena confined = Arena.ofConfined()) {
+            Parameter.allocate(confined, "first", 16); // makes a chunk with room left
+            final Throwable[] thrown = new Throwable[2];
+            final Thread other = new Thread(() -> {
+                try {
+                    Parameter.allocate(confined, "packed", 16);
+                } catch (Throwable t) {
+                    thrown[0] = t;
+                }
+                try {
+                    Parameter.allocate(confined, "large", Parameter.POOLED_MAX_LENGTH * 2);
+                } catch (Throwable t) {
+                    thrown[1] = t;
+                }
+            });
+            other.start();
+            other.join();
+            assertTrue(thrown[0] instanceof WrongThreadException, String.valueOf(thrown[0]));
+            assertTrue(thrown[0].getMessage().contains("'packed'"), thrown[0].getMessage());
+            assertTrue(thrown[1] instanceof WrongThreadException, String.valueOf(thrown[1]));
+            assertEquals(16, Parameter.allocate(confined, "second", 16).blockOffset(),
+                    "the failed calls took nothing");
+        }
+    }
+
+    @Test
     void wrapKeepsTheCallersMemory() {
         final int n = 37;
         final MemorySegment values = arena.allocate(n * Float.BYTES, 16);
