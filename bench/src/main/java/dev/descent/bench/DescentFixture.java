@@ -17,15 +17,14 @@ final class DescentFixture implements Stepper {
     private final Optimizer<?> optimizer;
 
     DescentFixture(Kernel kernel, long[] tensorLengths, int threads, BenchmarkParams benchmark) {
-        this(kernel, tensorLengths, false, threads, benchmark);
+        this(kernel, tensorLengths, TestData.Allocation.ONE_BY_ONE, threads, benchmark);
     }
 
-    /** With {@code inOneBlock}, the tensors are allocated together ({@code allocateBlock}). */
-    DescentFixture(Kernel kernel, long[] tensorLengths, boolean inOneBlock, int threads,
-                   BenchmarkParams benchmark) {
+    DescentFixture(Kernel kernel, long[] tensorLengths, TestData.Allocation allocation,
+                   int threads, BenchmarkParams benchmark) {
         Optimizer<?> built = null;
         try {
-            built = kernel.newOptimizer(TestData.parameters(arena, tensorLengths, inOneBlock),
+            built = kernel.newOptimizer(TestData.parameters(arena, tensorLengths, allocation),
                     threads);
             checkImplementation(benchmark, built.kernelName());
         } catch (RuntimeException | Error e) {

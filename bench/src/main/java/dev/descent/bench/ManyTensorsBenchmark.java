@@ -22,8 +22,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * A step over a model-shaped parameter list against one flat tensor of the same total size: what
  * a real network costs in per-tensor overhead (dispatch, tails, partitioning small tensors over
  * threads, and a fresh start of the CPU's prefetching for every tensor). The model's tensors are
- * either allocated one by one ({@code model}) or in one block ({@code block},
- * {@code Parameter.allocateBlock}), which Descent steps as one run. The model is a GPT-style decoder of {@value #LAYERS} layers: token and position
+ * allocated one by one with {@code Parameter.allocate} ({@code model}), which packs the small
+ * ones back to back so that Descent steps them in a few runs; in one block ({@code block},
+ * {@code Parameter.allocateBlock}), one run; or each in memory of its own that the trainer
+ * allocated and wrapped ({@code separate}), one pass per tensor. The model is a GPT-style
+ * decoder of {@value #LAYERS} layers: token and position
  * embeddings, per layer two LayerNorms, the attention's fused QKV and output projections and the
  * MLP, each weight with its bias, and a final LayerNorm; {@value #TENSORS} tensors in all, the
  * smallest {@code width} floats long. Width 32 (575,296 parameters) sits in L3, width 256
@@ -42,10 +45,16 @@ public class ManyTensorsBenchmark {
     private static final int VOCABULARY = 8192;
     private static final int CONTEXT = 256;
 
-    /** The layout values: the model's tensors one by one, in one block, or a single tensor. */
+    /**
+     * The layout values: the model's tensors allocated one by one, in one block, each in memory
+     * of its own, or a single tensor.
+     */
     static final String MODEL = "model";
     static final String BLOCK = "block";
+    static final String SEPARATE = "separate";
     static final String FLAT = "flat";
+    /** How many layouts a run of this benchmark measures. */
+    static final int LAYOUTS = 4;
 
     /** The optimizer over either layout. */
     @State(Scope.Benchmark)
@@ -56,7 +65,7 @@ public class ManyTensorsBenchmark {
         @Param({"32", "256"})
         public int width;
 
-        @Param({MODEL, BLOCK, FLAT})
+        @Param({MODEL, BLOCK, SEPARATE, FLAT})
         public String layout;
 
         @Param({"1", Threads.ALL})
@@ -80,16 +89,23 @@ public class ManyTensorsBenchmark {
         state.fixture.step();
     }
 
-    /** An optimizer over the model of {@code width} in {@code layout}: model, block or flat. */
+    /**
+     * An optimizer over the model of {@code width} in {@code layout}: model, block, separate or
+     * flat.
+     */
     static DescentFixture fixture(Kernel kernel, int width, String layout, int threads,
                                   BenchmarkParams benchmark) {
         return switch (layout) {
-            case MODEL, BLOCK -> new DescentFixture(kernel, tensorLengths(width),
-                    layout.equals(BLOCK), threads, benchmark);
+            case MODEL -> new DescentFixture(kernel, tensorLengths(width),
+                    TestData.Allocation.ONE_BY_ONE, threads, benchmark);
+            case BLOCK -> new DescentFixture(kernel, tensorLengths(width),
+                    TestData.Allocation.BLOCK, threads, benchmark);
+            case SEPARATE -> new DescentFixture(kernel, tensorLengths(width),
+                    TestData.Allocation.SEPARATE, threads, benchmark);
             case FLAT -> new DescentFixture(kernel, new long[] {totalLength(width)}, threads,
                     benchmark);
             default -> throw new IllegalArgumentException("layout must be " + MODEL + ", "
-                    + BLOCK + " or " + FLAT + ", got '" + layout + "'");
+                    + BLOCK + ", " + SEPARATE + " or " + FLAT + ", got '" + layout + "'");
         };
     }
 

@@ -148,7 +148,8 @@ public class PairedBenchmark {
         @Param({"1", Threads.ALL})
         public String threads;
 
-        @Param({ManyTensorsBenchmark.MODEL, ManyTensorsBenchmark.BLOCK})
+        @Param({ManyTensorsBenchmark.MODEL, ManyTensorsBenchmark.BLOCK,
+            ManyTensorsBenchmark.SEPARATE})
         public String layout;
 
         @Setup(Level.Trial)
@@ -156,7 +157,8 @@ public class PairedBenchmark {
             final int n = Threads.count(threads);
             if (layout.equals(ManyTensorsBenchmark.FLAT)) {
                 throw new IllegalArgumentException("layout must be " + ManyTensorsBenchmark.MODEL
-                        + " or " + ManyTensorsBenchmark.BLOCK + ", got '" + layout
+                        + ", " + ManyTensorsBenchmark.BLOCK + " or "
+                        + ManyTensorsBenchmark.SEPARATE + ", got '" + layout
                         + "': the flat tensor is the baseline");
             }
             openSides(() -> {

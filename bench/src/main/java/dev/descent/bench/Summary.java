@@ -226,7 +226,8 @@ public final class Summary {
 
         private int suiteRunCount() {
             final int stepRuns = kernels.size() * sizes.size() * threads.size() * 4;
-            final int tensorRuns = kernels.size() * widths.size() * 3 * threads.size();
+            final int tensorRuns = kernels.size() * widths.size() * ManyTensorsBenchmark.LAYOUTS
+                    * threads.size();
             return suite ? stepRuns + tensorRuns : 0;
         }
 

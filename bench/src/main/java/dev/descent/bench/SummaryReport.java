@@ -43,8 +43,8 @@ final class SummaryReport {
      * @param suite the benchmark class's simple name
      * @param variant the benchmark method: descent, scalar, plainJava or roofline
      * @param size parameters stepped per operation
-     * @param layout {@code model}, {@code block} or {@code flat} for the many-tensors suite,
-     *     else empty
+     * @param layout {@code model}, {@code block}, {@code separate} or {@code flat} for the
+     *     many-tensors suite, else empty
      * @param width the model width for the many-tensors suite, else 0
      * @param stepsPerSecond the best measurement iteration: on a shared machine other work only
      *     ever slows a run down, so the fastest iteration is the least disturbed one
@@ -152,9 +152,10 @@ final class SummaryReport {
         out.append(String.format(Locale.ROOT, "Many small tensors: a %d-layer GPT-style decoder"
                 + " (%d tensors) against one flat tensor of the same size%n",
                 ManyTensorsBenchmark.LAYERS, ManyTensorsBenchmark.TENSORS));
-        out.append("(model: tensors allocated one by one; block: in one block, which Descent"
-                + " steps as one run)\n");
-        out.append(String.format(Locale.ROOT, "%-17s %6s %12s %7s %6s %12s %12s %10s  %s%n",
+        out.append("(model: allocated one by one, which packs small tensors back to back; block:"
+                + " in one block; separate: each in memory of its own. Descent steps adjacent"
+                + " tensors as one run.)\n");
+        out.append(String.format(Locale.ROOT, "%-17s %6s %12s %7s %8s %12s %12s %10s  %s%n",
                 "kernel", "width", "params", "threads", "layout", "layout p/s", "flat p/s",
                 "vs flat", "B/op"));
         tensors.stream().filter(m -> !m.layout().equals(ManyTensorsBenchmark.FLAT))
@@ -169,7 +170,7 @@ final class SummaryReport {
                                     && m.threads() == model.threads())
                             .findFirst();
                     out.append(String.format(Locale.ROOT,
-                            "%-17s %6d %,12d %7d %6s %12s %12s %10s  %s%n",
+                            "%-17s %6d %,12d %7d %8s %12s %12s %10s  %s%n",
                             model.kernel().label(), model.width(), model.size(), model.threads(),
                             model.layout(), si(model.paramsPerSecond()),
                             flat.map(f -> si(f.paramsPerSecond())).orElse("-"),

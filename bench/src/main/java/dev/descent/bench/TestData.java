@@ -22,19 +22,34 @@ final class TestData {
     private TestData() {
     }
 
-    /**
-     * Parameters of the given lengths, with their values and gradients filled: allocated one by
-     * one, or all in one block ({@link Parameter#allocateBlock}).
-     */
-    static List<Parameter> parameters(Arena arena, long[] lengths, boolean inOneBlock) {
+    /** How a list of parameters is laid out in memory. */
+    enum Allocation {
+        /**
+         * Each tensor's values and gradient in memory of their own, wrapped
+         * ({@link Parameter#wrap}): tensors a trainer allocates itself.
+         */
+        SEPARATE,
+        /** {@link Parameter#allocate} one by one, which packs small tensors back to back. */
+        ONE_BY_ONE,
+        /** {@link Parameter#allocateBlock}: all in one block. */
+        BLOCK
+    }
+
+    /** Parameters of the given lengths, allocated as {@code allocation} says, filled. */
+    static List<Parameter> parameters(Arena arena, long[] lengths, Allocation allocation) {
         final List<String> names = IntStream.range(0, lengths.length).mapToObj(i -> "t" + i)
                 .toList();
         final List<Parameter> parameters = new ArrayList<>(lengths.length);
-        if (inOneBlock) {
+        if (allocation == Allocation.BLOCK) {
             parameters.addAll(Parameter.allocateBlock(arena, names, lengths));
         } else {
             for (int i = 0; i < lengths.length; i++) {
-                parameters.add(Parameter.allocate(arena, names.get(i), lengths[i]));
+                final long bytes = lengths[i] * Float.BYTES;
+                parameters.add(allocation == Allocation.SEPARATE
+                        ? Parameter.wrap(names.get(i),
+                                arena.allocate(bytes, Parameter.ALLOCATION_ALIGNMENT),
+                                arena.allocate(bytes, Parameter.ALLOCATION_ALIGNMENT))
+                        : Parameter.allocate(arena, names.get(i), lengths[i]));
             }
         }
         for (int i = 0; i < lengths.length; i++) {

@@ -38,7 +38,8 @@ class PlainJavaOptimizerTest {
 
     private static float[] descentAfterSteps(Kernel kernel) {
         try (Arena arena = Arena.ofConfined()) {
-            final List<Parameter> parameters = TestData.parameters(arena, new long[] {LENGTH}, false);
+            final List<Parameter> parameters = TestData.parameters(arena, new long[] {LENGTH},
+                    TestData.Allocation.ONE_BY_ONE);
             try (Optimizer<?> optimizer = kernel.newOptimizer(parameters, 1)) {
                 for (int s = 0; s < STEPS; s++) {
                     optimizer.step();

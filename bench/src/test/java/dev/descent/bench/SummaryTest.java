@@ -39,9 +39,34 @@ class SummaryTest {
         assertTrue(full.suite() && full.targets());
         // Every target's runs, with the 2-core threshold of the design for the scaling target.
         final List<Targets.Target> all = Targets.all(2);
-        assertEquals(6 + 36 + 9 + 36 + 36, Targets.runCount(all));
+        assertEquals(6 + 36 + 9 + 36 + 36 + 36, Targets.runCount(all));
         assertEquals(1.8, all.get(2).threshold(), 1e-12);
         assertEquals(Targets.SCALING, all.get(2).method());
+    }
+
+    @Test
+    void aTargetGoesByTheMedianIterationAndReportsThePooledRatioToo() {
+        // Three iterations at 2x and two slowed down to 1x: the median is 2, the pooled 1.43.
+        final Targets.Spread odd = Targets.Spread.of(new double[] {10, 10, 10, 10, 10},
+                new double[] {5, 5, 10, 5, 10});
+        assertEquals(2.0, odd.median(), 1e-12);
+        assertEquals(50.0 / 35.0, odd.pooled(), 1e-12);
+        assertEquals(1.0, odd.lowest(), 1e-12);
+        assertEquals(2.0, odd.highest(), 1e-12);
+        final Targets.Spread even = Targets.Spread.of(new double[] {4, 3, 2, 1},
+                new double[] {1, 1, 1, 1});
+        assertEquals(2.5, even.median(), 1e-12, "the mean of the middle two");
+        final Targets.Target scaling = Targets.all(2).get(2);
+        final Targets.Ratio ratio = new Targets.Ratio(scaling, Kernel.SGD, 1_048_576, 2, odd, odd);
+        assertTrue(ratio.met());
+        assertFalse(ratio.metPooled());
+        final String report = Targets.report(List.of(scaling), List.of(ratio));
+        assertTrue(report.contains("1 of 1 target ratios met by the median iteration (0 by the"
+                + " pooled ratio)"), report);
+        assertThrows(IllegalArgumentException.class,
+                () -> Targets.Spread.of(new double[] {1, 2}, new double[] {1}));
+        assertThrows(IllegalArgumentException.class,
+                () -> Targets.Spread.of(new double[0], new double[0]));
     }
 
     @Test
