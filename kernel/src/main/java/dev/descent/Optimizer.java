@@ -23,8 +23,10 @@ import java.util.function.Consumer;
  *
  * <p>Optimizer state (momentum buffers, moment estimates) lives off-heap in an arena the optimizer
  * owns, 64-byte aligned, zeroed or set to its initial value; {@link #close()} frees it.
- * Consecutive parameters of one {@link Parameter#allocateBlock block} in the same group are
- * updated as one run, in one pass, as one tensor would be; their state is laid out like the block.
+ * Consecutive parameters that lie back to back in memory, as those of one
+ * {@link Parameter#allocateBlock block} do and small ones {@link Parameter#allocate allocated} one
+ * after the other in one arena do, are updated as one run when they are in the same group: in
+ * one pass, as one tensor would be, with their state laid out the same way.
  * An optimizer is not thread-safe: one thread steps it at a time.
  *
  * @param <C> the hyperparameter record of this optimizer kind
@@ -75,7 +77,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     /**
      * What the update passes go over: runs of consecutive parameters that are adjacent in memory
      * (value, gradient and every state tensor) and share a group, each updated as one tensor.
-     * Outside {@link Parameter#allocateBlock blocks} every parameter is a run of its own.
+     * Wrapped and large parameters are runs of their own.
      */
     private final int[] runGroup;
     private final MemorySegment[] runValues;

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -162,6 +163,36 @@ class ParameterTest {
         params[0].grad().fill((byte) 0x7f);
         assertEquals(0f, params[1].valueAt(0));
         assertEquals(0f, params[1].gradAt(0));
+    }
+
+    @Test
+    void stepsOverPackedParametersLeaveThePaddingBetweenThemZero() {
+        final long[] lengths = {5, 17, 1, 33};
+        final List<Parameter> params = new ArrayList<>();
+        for (int i = 0; i < lengths.length; i++) {
+            final Parameter p = Parameter.allocate(arena, "p" + i, lengths[i]);
+            p.values().fill((byte) 0x3f);
+            p.grad().fill((byte) 0x3e);
+            params.add(p);
+        }
+        try (Optimizer<?> adagrad = AdaGrad.builder().lr(0.1).weightDecay(0.01)
+                .initialAccumulatorValue(0.5).threads(1).build(params)) {
+            assertEquals(1, adagrad.runCount(), "four packed parameters, one run");
+            for (int step = 0; step < 3; step++) {
+                adagrad.step();
+            }
+        }
+        final MemorySegment values = params.get(0).valuesBlock();
+        final MemorySegment grad = params.get(0).gradBlock();
+        for (Parameter p : params) {
+            final long end = p.blockOffset() + p.length();
+            final long next = p.blockOffset() + (p.length() + 15) / 16 * 16;
+            for (long e = end; e < next; e++) {
+                assertEquals(0, values.getAtIndex(JAVA_FLOAT, e), "values padding after " + p);
+                assertEquals(0, grad.getAtIndex(JAVA_FLOAT, e), "grad padding after " + p);
+            }
+            assertTrue(p.valueAt(0) != Float.intBitsToFloat(0x3f3f3f3f), p + " was updated");
+        }
     }
 
     @Test
