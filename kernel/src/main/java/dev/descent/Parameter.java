@@ -35,6 +35,10 @@ public final class Parameter {
     /** Elements per {@link #ALLOCATION_ALIGNMENT}: block slices start on multiples of it. */
     static final long ALIGNMENT_FLOATS = ALLOCATION_ALIGNMENT / Float.BYTES;
 
+    /** Large parameters' values start a page; their gradients this many bytes into one. */
+    private static final long PAGE_BYTES = 4096;
+    private static final long GRAD_STAGGER_BYTES = 8 * ALLOCATION_ALIGNMENT;
+
     /** The longest parameter {@link #allocate} packs into a chunk with its neighbours. */
     public static final long POOLED_MAX_LENGTH = 1L << 16;
     /** Elements in the first chunk of values (and of gradients) {@link #allocate} takes. */
@@ -81,7 +85,9 @@ public final class Parameter {
      * as updating a few hundred elements. The chunks grow with the arena's use, from 256 to
      * 1,048,576 elements (4 MiB) each for the values and the gradients, so the memory held beyond the parameters is at most about as much again as
      * the small parameters allocated so far and never more than one largest chunk of each. Larger
-     * parameters get memory of their own.
+     * parameters get memory of their own: the values at the start of a page and the gradient 512
+     * bytes into one, since streams that start at the same offset in their pages slow a step
+     * down (the optimizer staggers the state the same way).
      *
      * @throws IllegalArgumentException if {@code name} is blank or {@code length} is negative or
      *     too large
@@ -99,9 +105,16 @@ public final class Parameter {
             throw new IllegalStateException("arena for parameter '" + name + "' is already closed");
         }
         final long bytes = length * Float.BYTES;
-        if (length == 0 || paddedLength(length) > POOLED_MAX_LENGTH) {
-            return new Parameter(name, arena.allocate(bytes, ALLOCATION_ALIGNMENT),
-                    arena.allocate(bytes, ALLOCATION_ALIGNMENT));
+        if (length == 0) {
+            return new Parameter(name, arena.allocate(0, ALLOCATION_ALIGNMENT),
+                    arena.allocate(0, ALLOCATION_ALIGNMENT));
+        }
+        if (paddedLength(length) > POOLED_MAX_LENGTH) {
+            // The gradient starts elsewhere in its page than the values, as the optimizer places
+            // the state: see Optimizer's stagger of a large run's state tensors.
+            return new Parameter(name, arena.allocate(bytes, PAGE_BYTES),
+                    arena.allocate(bytes + GRAD_STAGGER_BYTES, PAGE_BYTES)
+                            .asSlice(GRAD_STAGGER_BYTES, bytes));
         }
         synchronized (CHUNKS) {
             return packed(arena, name, length);
