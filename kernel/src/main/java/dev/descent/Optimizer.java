@@ -191,9 +191,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         for (int i = first; i <= last; i++) {
             state[i] = new MemorySegment[names.size()];
         }
-        final MemorySegment values = first == last ? head.values() : head.valuesBlock();
         for (int k = 0; k < names.size(); k++) {
-            runState[k] = allocateState(elements, values.address(), k);
+            runState[k] = allocateState(elements, head.values().address(), k);
             final float initial = initialState(groups.get(g).config(), names.get(k));
             if (initial != 0f) {
                 for (long e = 0; e < elements; e++) {
