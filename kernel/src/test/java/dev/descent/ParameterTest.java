@@ -217,9 +217,13 @@ class ParameterTest {
         final long[] sizes = new long[15];
         int chunks = 0;
         MemorySegment chunk = null;
+        // Held, as a trainer holds its parameters: a chunk none of whose parameters is reachable
+        // any more is forgotten, and the next one starts small again.
+        final List<Parameter> held = new ArrayList<>();
         // 16-float parameters fill every chunk exactly, so each chunk's size shows.
         for (int i = 0; chunks < sizes.length; i++) {
             final Parameter p = Parameter.allocate(arena, "p" + i, 16);
+            held.add(p);
             if (p.valuesBlock() != chunk) {
                 chunk = p.valuesBlock();
                 assertEquals(0, p.blockOffset());
@@ -229,12 +233,14 @@ class ParameterTest {
         final long m = 1L << 20;
         assertArrayEquals(new long[] {256, 512, 1024, 2048, 4096, 8192, 16_384, 32_768, 65_536,
             131_072, 262_144, 524_288, m, m, m}, sizes);
+        assertEquals(Arrays.stream(sizes, 0, 14).sum() / 16 + 1, held.size(),
+                "every parameter right after the one before, no chunk left part-filled");
     }
 
     @Test
     void allocateFromAConfinedArenaOfAnotherThreadFails() throws Exception {
         try (Arena confined = Arena.ofConfined()) {
-            Parameter.allocate(confined, "first", 16); // makes a chunk with room left
+            final Parameter first = Parameter.allocate(confined, "first", 16); // room left
             final Throwable[] thrown = new Throwable[2];
             final Thread other = new Thread(() -> {
                 try {
@@ -253,8 +259,9 @@ class ParameterTest {
             assertTrue(thrown[0] instanceof WrongThreadException, String.valueOf(thrown[0]));
             assertTrue(thrown[0].getMessage().contains("'packed'"), thrown[0].getMessage());
             assertTrue(thrown[1] instanceof WrongThreadException, String.valueOf(thrown[1]));
-            assertEquals(16, Parameter.allocate(confined, "second", 16).blockOffset(),
-                    "the failed calls took nothing");
+            final Parameter second = Parameter.allocate(confined, "second", 16);
+            assertSame(first.valuesBlock(), second.valuesBlock());
+            assertEquals(16, second.blockOffset(), "the failed calls took nothing");
         }
     }
 
