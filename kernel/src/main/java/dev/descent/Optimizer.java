@@ -36,8 +36,6 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
 
     /** Alignment, in bytes, of every state segment. */
     public static final long STATE_ALIGNMENT = 64;
-    /** The page size the stagger of state tensors works within: 4 KiB on x86 and most others. */
-    private static final long PAGE_BYTES = 4096;
     /** How far apart in their pages the starts of a large run's tensors are: 17 cache lines. */
     private static final long STAGGER_BYTES = 17 * 64;
     /** Runs of at least this many elements get staggered state (at most 3% more memory). */
@@ -226,9 +224,9 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         if (elements < STAGGER_MIN_ELEMENTS) {
             return stateArena.allocate(bytes, STATE_ALIGNMENT);
         }
-        final long offset = Math.floorMod(valuesAddress + (k + 1) * STAGGER_BYTES, PAGE_BYTES)
-                / STATE_ALIGNMENT * STATE_ALIGNMENT;
-        return stateArena.allocate(bytes + offset, PAGE_BYTES).asSlice(offset, bytes);
+        final long offset = Math.floorMod(valuesAddress + (k + 1) * STAGGER_BYTES,
+                Parameter.PAGE_BYTES) / STATE_ALIGNMENT * STATE_ALIGNMENT;
+        return Parameter.allocateAtPageOffset(stateArena, bytes, offset);
     }
 
     /** Whether parameter {@code next} is adjacent to {@code previous} in every tensor. */

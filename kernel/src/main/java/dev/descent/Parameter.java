@@ -35,8 +35,9 @@ public final class Parameter {
     /** Elements per {@link #ALLOCATION_ALIGNMENT}: block slices start on multiples of it. */
     static final long ALIGNMENT_FLOATS = ALLOCATION_ALIGNMENT / Float.BYTES;
 
+    /** The page size that large tensors' starts are staggered within: 4 KiB on x86 and most. */
+    static final long PAGE_BYTES = 4096;
     /** Large parameters' values start a page; their gradients this many bytes into one. */
-    private static final long PAGE_BYTES = 4096;
     private static final long GRAD_STAGGER_BYTES = 8 * ALLOCATION_ALIGNMENT;
 
     /** The longest parameter {@link #allocate} packs into a chunk with its neighbours. */
@@ -83,11 +84,12 @@ public final class Parameter {
      * the arena. An optimizer then updates a run of them in one pass, as one tensor, instead of
      * paying a kernel call and a restart of the CPU's prefetching per tensor, which costs as much
      * as updating a few hundred elements. The chunks grow with the arena's use, from 256 to
-     * 1,048,576 elements (4 MiB) each for the values and the gradients, so the memory held beyond the parameters is at most about as much again as
-     * the small parameters allocated so far and never more than one largest chunk of each. Larger
-     * parameters get memory of their own: the values at the start of a page and the gradient 512
-     * bytes into one, since streams that start at the same offset in their pages slow a step
-     * down (the optimizer staggers the state the same way).
+     * 1,048,576 elements (4 MiB) each for the values and the gradients, so the memory held beyond
+     * the parameters is at most about as much again as the small parameters allocated so far and
+     * never more than one largest chunk of each. Larger parameters get memory of their own: the
+     * values at the start of a page and the gradient 512 bytes into one, since streams that start
+     * at the same offset in their pages slow a step down (the optimizer staggers the state the
+     * same way).
      *
      * @throws IllegalArgumentException if {@code name} is blank or {@code length} is negative or
      *     too large
@@ -112,13 +114,20 @@ public final class Parameter {
         if (paddedLength(length) > POOLED_MAX_LENGTH) {
             // The gradient starts elsewhere in its page than the values, as the optimizer places
             // the state: see Optimizer's stagger of a large run's state tensors.
-            return new Parameter(name, arena.allocate(bytes, PAGE_BYTES),
-                    arena.allocate(bytes + GRAD_STAGGER_BYTES, PAGE_BYTES)
-                            .asSlice(GRAD_STAGGER_BYTES, bytes));
+            return new Parameter(name, allocateAtPageOffset(arena, bytes, 0),
+                    allocateAtPageOffset(arena, bytes, GRAD_STAGGER_BYTES));
         }
         synchronized (CHUNKS) {
             return packed(arena, name, length);
         }
+    }
+
+    /**
+     * {@code bytes} of zeroed memory from {@code arena} that start {@code pageOffset} bytes (less
+     * than a page, a multiple of the alignment) into a page.
+     */
+    static MemorySegment allocateAtPageOffset(Arena arena, long bytes, long pageOffset) {
+        return arena.allocate(bytes + pageOffset, PAGE_BYTES).asSlice(pageOffset, bytes);
     }
 
     /**
