@@ -38,8 +38,6 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     public static final long STATE_ALIGNMENT = 64;
     /** How far apart in their pages the starts of a large run's tensors are: 17 cache lines. */
     private static final long STAGGER_BYTES = 17 * 64;
-    /** Runs of at least this many elements get staggered state (at most 3% more memory). */
-    private static final long STAGGER_MIN_ELEMENTS = 1 << 16;
 
     /**
      * System property: the fewest elements worth handing to another thread; a step over fewer
@@ -221,7 +219,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      */
     private MemorySegment allocateState(long elements, long valuesAddress, int k) {
         final long bytes = elements * Float.BYTES;
-        if (elements < STAGGER_MIN_ELEMENTS) {
+        if (elements < Parameter.STAGGER_MIN_LENGTH) {
             return stateArena.allocate(bytes, STATE_ALIGNMENT);
         }
         final long offset = Math.floorMod(valuesAddress + (k + 1) * STAGGER_BYTES,

@@ -37,8 +37,14 @@ public final class Parameter {
 
     /** The page size that large tensors' starts are staggered within: 4 KiB on x86 and most. */
     static final long PAGE_BYTES = 4096;
-    /** Large parameters' values start a page; their gradients this many bytes into one. */
+    /** Large streams' values start a page; their gradients this many bytes into one. */
     private static final long GRAD_STAGGER_BYTES = 8 * ALLOCATION_ALIGNMENT;
+    /**
+     * Streams of at least this many elements start at chosen offsets in their pages (at most 2%
+     * more memory for values and gradients); shorter ones just on a cache line, where a page of padding would cost more
+     * than the stagger saves. The optimizer's state follows the same rule.
+     */
+    static final long STAGGER_MIN_LENGTH = 1L << 16;
 
     /** The longest parameter {@link #allocate} packs into a chunk with its neighbours. */
     public static final long POOLED_MAX_LENGTH = 1L << 16;
@@ -86,10 +92,10 @@ public final class Parameter {
      * as updating a few hundred elements. The chunks grow with the arena's use, from 256 to
      * 1,048,576 elements (4 MiB) each for the values and the gradients, so the memory held beyond
      * the parameters is at most about as much again as the small parameters allocated so far and
-     * never more than one largest chunk of each. Larger parameters get memory of their own: the
-     * values at the start of a page and the gradient 512 bytes into one, since streams that start
-     * at the same offset in their pages slow a step down (the optimizer staggers the state the
-     * same way).
+     * never more than one largest chunk of each. Larger parameters get memory of their own. Any
+     * allocation of 65,536 elements or more, a parameter's or a chunk's, has its values at the
+     * start of a page and its gradient 512 bytes into one, since streams that start at the same
+     * offset in their pages slow a step down (the optimizer staggers the state the same way).
      *
      * @throws IllegalArgumentException if {@code name} is blank or {@code length} is negative or
      *     too large
@@ -106,20 +112,33 @@ public final class Parameter {
         if (!arena.scope().isAlive()) {
             throw new IllegalStateException("arena for parameter '" + name + "' is already closed");
         }
-        final long bytes = length * Float.BYTES;
-        if (length == 0) {
-            return new Parameter(name, arena.allocate(0, ALLOCATION_ALIGNMENT),
-                    arena.allocate(0, ALLOCATION_ALIGNMENT));
-        }
-        if (paddedLength(length) > POOLED_MAX_LENGTH) {
-            // The gradient starts elsewhere in its page than the values, as the optimizer places
-            // the state: see Optimizer's stagger of a large run's state tensors.
-            return new Parameter(name, allocateAtPageOffset(arena, bytes, 0),
-                    allocateAtPageOffset(arena, bytes, GRAD_STAGGER_BYTES));
+        if (length == 0 || paddedLength(length) > POOLED_MAX_LENGTH) {
+            return new Parameter(name, allocateValues(arena, length), allocateGrad(arena, length));
         }
         synchronized (CHUNKS) {
             return packed(arena, name, length);
         }
+    }
+
+    /** Zeroed memory for {@code length} values (or a block of them): see {@link #allocateGrad}. */
+    private static MemorySegment allocateValues(Arena arena, long length) {
+        return allocateStream(arena, length, 0);
+    }
+
+    /**
+     * Zeroed memory for the gradient of {@code length} values. A long one starts elsewhere in its
+     * page than the values, as the optimizer places the state (see its stagger of a large run's
+     * state tensors): large allocations all start at the same offset in their pages, and streams
+     * that do compete for the same L1 sets and trip the store-to-load checks.
+     */
+    private static MemorySegment allocateGrad(Arena arena, long length) {
+        return allocateStream(arena, length, GRAD_STAGGER_BYTES);
+    }
+
+    private static MemorySegment allocateStream(Arena arena, long length, long pageOffset) {
+        final long bytes = length * Float.BYTES;
+        return length < STAGGER_MIN_LENGTH ? arena.allocate(bytes, ALLOCATION_ALIGNMENT)
+                : allocateAtPageOffset(arena, bytes, pageOffset);
     }
 
     /**
@@ -150,8 +169,8 @@ public final class Parameter {
         } else {
             final long chunkLength = Math.max(padded, values == null || grad == null
                     ? FIRST_CHUNK_LENGTH : Math.min(MAX_CHUNK_LENGTH, 2 * chunk.length));
-            values = arena.allocate(chunkLength * Float.BYTES, ALLOCATION_ALIGNMENT);
-            grad = arena.allocate(chunkLength * Float.BYTES, ALLOCATION_ALIGNMENT);
+            values = allocateValues(arena, chunkLength);
+            grad = allocateGrad(arena, chunkLength);
             chunk = new Chunk(values, grad, chunkLength);
             CHUNKS.put(arena, chunk);
         }
@@ -183,7 +202,9 @@ public final class Parameter {
     /**
      * Allocates a list of parameters, a model's for example, in one block of values and one of
      * gradients in {@code arena}, zeroed. Each parameter starts 64-byte aligned, right after the
-     * previous one (padded to the alignment), so the whole model is two contiguous streams.
+     * previous one (padded to the alignment), so the whole model is two contiguous streams. A
+     * block of 65,536 elements or more starts its values at the start of a page and its gradients
+     * 512 bytes into one, as {@link #allocate} places a large parameter.
      *
      * <p>That is what a step over many small tensors runs fastest on: an optimizer updates
      * consecutive parameters of one block that are in the same group with one pass over all of
@@ -232,8 +253,8 @@ public final class Parameter {
             throw new IllegalStateException("arena for the block of " + names.size()
                     + " parameters is already closed");
         }
-        final MemorySegment valuesBlock = arena.allocate(total * Float.BYTES, ALLOCATION_ALIGNMENT);
-        final MemorySegment gradBlock = arena.allocate(total * Float.BYTES, ALLOCATION_ALIGNMENT);
+        final MemorySegment valuesBlock = allocateValues(arena, total);
+        final MemorySegment gradBlock = allocateGrad(arena, total);
         final List<Parameter> parameters = new ArrayList<>(lengths.length);
         long offset = 0;
         for (int i = 0; i < lengths.length; i++) {

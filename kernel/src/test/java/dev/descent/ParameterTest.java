@@ -213,6 +213,31 @@ class ParameterTest {
     }
 
     @Test
+    void largeAllocationsStaggerTheGradientAgainstTheValuesInTheirPages() {
+        final long large = Parameter.STAGGER_MIN_LENGTH;
+        final Parameter alone = Parameter.allocate(arena, "alone", Parameter.POOLED_MAX_LENGTH + 1);
+        assertStaggered("a large parameter", alone.values(), alone.grad());
+        final List<Parameter> block = Parameter.allocateBlock(arena, List.of("a", "b"), 16, large);
+        assertStaggered("a large block", block.get(0).valuesBlock(), block.get(0).gradBlock());
+        final List<Parameter> held = new ArrayList<>();
+        // Fill chunks until one is as long as a large parameter: that one is staggered too.
+        MemorySegment chunk = null;
+        for (int i = 0; chunk == null || chunk.byteSize() < large * Float.BYTES; i++) {
+            final Parameter p = Parameter.allocate(arena, "p" + i, 4096);
+            held.add(p);
+            chunk = p.valuesBlock();
+        }
+        assertStaggered("a large chunk", chunk, held.getLast().gradBlock());
+    }
+
+    private static void assertStaggered(String what, MemorySegment values, MemorySegment grad) {
+        assertEquals(0, values.address() % Parameter.PAGE_BYTES,
+                what + ": values at address " + values.address() + " start a page");
+        assertEquals(512, grad.address() % Parameter.PAGE_BYTES,
+                what + ": gradient at address " + grad.address() + " starts 512 bytes into a page");
+    }
+
+    @Test
     void chunksDoubleUpToTheLargest() {
         final long[] sizes = new long[15];
         int chunks = 0;
