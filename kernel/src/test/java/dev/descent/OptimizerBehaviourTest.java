@@ -226,6 +226,36 @@ final class OptimizerBehaviourTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("specs")
+    void smallParametersStateLiesBackToBackInParameterOrderAndLargeStateApart(Spec spec) {
+        try (Arena arena = Arena.ofConfined()) {
+            // Wrapped memory of their own, with a large parameter in between: six runs.
+            final long[] lengths = {5, 33, Parameter.STAGGER_MIN_LENGTH, 16, 0, 1000};
+            final List<Parameter> ps = new ArrayList<>();
+            for (int i = 0; i < lengths.length; i++) {
+                ps.add(Parameter.wrap("w" + i, arena.allocate(lengths[i] * Float.BYTES, 64),
+                        arena.allocate(lengths[i] * Float.BYTES, 64)));
+            }
+            try (Optimizer<?> opt = spec.build().apply(ps)) {
+                for (String name : spec.stateNames()) {
+                    long expected = opt.state(ps.get(0)).get(name).address();
+                    for (int i = 0; i < ps.size(); i++) {
+                        final MemorySegment s = opt.state(ps.get(i)).get(name);
+                        if (lengths[i] >= Parameter.STAGGER_MIN_LENGTH) {
+                            assertNotEquals(expected, s.address(), spec + ": " + name
+                                    + " of the large parameter lies among the small ones'");
+                            continue;
+                        }
+                        assertEquals(expected, s.address(), spec + ": " + name + " of '"
+                                + ps.get(i).name() + "' must follow the previous small one's");
+                        expected += Parameter.paddedLength(lengths[i]) * Float.BYTES;
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("specs")
     void stateViewsAreReadOnlyAndLive(Spec spec) {
         try (Arena arena = Arena.ofConfined()) {
             final Parameter p = Parameter.allocate(arena, "p", 40);
