@@ -29,7 +29,7 @@ record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String
         final List<String> flags = field(cpuInfo, "flags")
                 .map(f -> Arrays.stream(f.split("\\s+")).filter(Machine::isSimd).toList())
                 .orElse(List.of());
-        return new Machine(field(cpuInfo, "model name").orElse(System.getProperty("os.arch")),
+        return new Machine(cpuName(cpuInfo),
                 Runtime.getRuntime().availableProcessors(), flags,
                 Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
                 Kernels.provider().name());
@@ -70,9 +70,23 @@ record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String
                 || flag.startsWith("amx") || flag.equals("asimd") || flag.equals("sve");
     }
 
+    /**
+     * The model name with the family and model numbers: a VM may show only "AMD EPYC", and the
+     * numbers tell the generations apart (family 25 is Zen 3 and Zen 4, 26 is Zen 5), whose
+     * vector units and caches differ enough to change every number measured on them.
+     */
+    static String cpuName(List<String> cpuInfo) {
+        final String name = field(cpuInfo, "model name").orElse(System.getProperty("os.arch"));
+        final Optional<String> family = field(cpuInfo, "cpu family");
+        final Optional<String> model = field(cpuInfo, "model");
+        return family.isPresent() && model.isPresent()
+                ? name + " (family " + family.get() + ", model " + model.get() + ")" : name;
+    }
+
     private static Optional<String> field(List<String> cpuInfo, String name) {
         return cpuInfo.stream()
-                .filter(line -> line.startsWith(name) && line.contains(":"))
+                .filter(line -> line.contains(":")
+                        && line.substring(0, line.indexOf(':')).strip().equals(name))
                 .map(line -> line.substring(line.indexOf(':') + 1).strip())
                 .findFirst();
     }
