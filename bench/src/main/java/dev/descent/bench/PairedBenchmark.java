@@ -36,8 +36,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *
  * <ul>
  *   <li>{@code step}: one tensor of {@code size} floats on {@code threads} threads, against
- *       {@code roofline} (the trivial pass with the same memory traffic) or {@code plainJava}
- *       (the {@code float[]} loop);</li>
+ *       {@code roofline} (the trivial pass with the same memory traffic), {@code plainJava}
+ *       (the {@code float[]} loop) or, on one thread, {@code native} (the same loop in C,
+ *       compiled with gcc for this CPU: {@link NativeLoop});</li>
  *   <li>{@code model}: the many-tensor decoder of {@link ManyTensorsBenchmark}, its tensors
  *       allocated one by one ({@code layout=model}) or in one block ({@code layout=block}),
  *       against one flat tensor of the same total size;</li>
@@ -51,11 +52,12 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = StepBenchmark.VECTOR_MODULE)
+@Fork(value = 1, jvmArgsAppend = {StepBenchmark.VECTOR_MODULE, NativeLoop.NATIVE_ACCESS})
 public class PairedBenchmark {
 
     static final String ROOFLINE = "roofline";
     static final String PLAIN_JAVA = "plainJava";
+    static final String NATIVE = "native";
     static final int BLOCK_MILLIS = 50;
     private static final int CALIBRATION_STEPS = 3;
 
@@ -130,8 +132,9 @@ public class PairedBenchmark {
                     case ROOFLINE -> new Roofline(size, kernel.stateTensors(), n);
                     case PLAIN_JAVA -> kernel.plainJava(TestData.values(size),
                             TestData.grads(size), n);
+                    case NATIVE -> new NativeLoop(kernel, size, n);
                     default -> throw new IllegalArgumentException("against must be " + ROOFLINE
-                            + " or " + PLAIN_JAVA + ", got '" + against + "'");
+                            + ", " + PLAIN_JAVA + " or " + NATIVE + ", got '" + against + "'");
                 };
             });
         }

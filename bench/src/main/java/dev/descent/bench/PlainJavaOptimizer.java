@@ -158,7 +158,6 @@ abstract class PlainJavaOptimizer implements Stepper {
 
     /** Adam, AdamW ({@code decoupledWeightDecay > 0}) or AMSGrad, in PyTorch's epsilon form. */
     static final class Adam extends PlainJavaOptimizer {
-        private final float lr = (float) dev.descent.Adam.LR_DEFAULT;
         private final float beta1 = (float) dev.descent.Adam.BETA1_DEFAULT;
         private final float beta2 = (float) dev.descent.Adam.BETA2_DEFAULT;
         private final float eps = (float) dev.descent.Adam.EPS_DEFAULT;
@@ -180,8 +179,19 @@ abstract class PlainJavaOptimizer implements Stepper {
 
         @Override
         void beginStep(long t) {
-            stepSize = (float) (lr / (1 - Math.pow(beta1, t)));
-            denomScale = (float) (1 / Math.sqrt(1 - Math.pow(beta2, t)));
+            stepSize = stepSize(t);
+            denomScale = denomScale(t);
+        }
+
+        /** PyTorch's {@code lr / (1 - beta1^t)} with the default lr and beta1. */
+        static float stepSize(long t) {
+            return (float) (dev.descent.Adam.LR_DEFAULT
+                    / (1 - Math.pow(dev.descent.Adam.BETA1_DEFAULT, t)));
+        }
+
+        /** {@code 1 / sqrt(1 - beta2^t)}, which scales {@code sqrt(v)}, with the default beta2. */
+        static float denomScale(long t) {
+            return (float) (1 / Math.sqrt(1 - Math.pow(dev.descent.Adam.BETA2_DEFAULT, t)));
         }
 
         @Override

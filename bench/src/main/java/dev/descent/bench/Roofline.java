@@ -19,9 +19,6 @@ final class Roofline implements Stepper {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final long PAGE_BYTES = 4096;
-    /** 17 cache lines, the stagger {@code Optimizer} gives a large run's state tensors. */
-    private static final long STAGGER_BYTES = 17 * 64;
 
     private final Arena arena = Arena.ofShared();
     private final long size;
@@ -74,17 +71,11 @@ final class Roofline implements Stepper {
     }
 
     /**
-     * Tensor {@code stream} (0 the gradient, then the value and the state), filled from a seed of
-     * its own. Each starts {@value #STAGGER_BYTES} bytes further into its page than the one
-     * before, as the optimizer places a large run's state: streams that all start at the same
-     * offset in their pages slow each other down (shared L1 sets, false store-to-load
-     * dependencies), and a ceiling must not carry that handicap.
+     * Tensor {@code stream} (0 the gradient, then the value and the state), staggered in its page
+     * ({@link TestData#staggered}) and filled from a seed of its own.
      */
     private MemorySegment allocate(long length, int stream) {
-        final long bytes = length * Float.BYTES;
-        final long offset = stream * STAGGER_BYTES % PAGE_BYTES;
-        final MemorySegment segment = arena.allocate(bytes + offset, PAGE_BYTES)
-                .asSlice(offset, bytes);
+        final MemorySegment segment = TestData.staggered(arena, length, stream);
         TestData.fill(segment, stream);
         return segment;
     }

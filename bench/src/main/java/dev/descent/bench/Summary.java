@@ -104,7 +104,13 @@ public final class Summary {
         System.out.printf("Running %d benchmarks, about %d minutes; JMH's output goes to %s%n",
                 settings.runCount(), minutes, log);
         final List<Targets.Target> targets = settings.targets()
-                ? Targets.all(Runtime.getRuntime().availableProcessors()) : List.of();
+                ? Targets.all(Runtime.getRuntime().availableProcessors(), settings.withNative())
+                : List.of();
+        if (settings.targets() && !settings.withNative()) {
+            System.out.println("No C compiler ('" + System.getProperty(
+                    NativeLoop.COMPILER_PROP_NAME, NativeLoop.COMPILER_DEFAULT) + "' did not"
+                    + " start): the target against the same loops in C is left out.");
+        }
         try (PrintStream logStream = new PrintStream(Files.newOutputStream(log), true, UTF_8)) {
             final OutputFormat format = OutputFormatFactory.createFormatInstance(logStream,
                     VerboseMode.NORMAL);
@@ -232,8 +238,13 @@ public final class Summary {
         }
 
         private int targetRunCount() {
-            return targets ? Targets.runCount(
-                    Targets.all(Runtime.getRuntime().availableProcessors())) : 0;
+            return targets ? Targets.runCount(Targets.all(
+                    Runtime.getRuntime().availableProcessors(), withNative())) : 0;
+        }
+
+        /** Whether the targets include the one against C: whether a C compiler starts. */
+        boolean withNative() {
+            return targets && NativeLoop.compilerAvailable();
         }
 
         /** Roughly how long the runs take. */

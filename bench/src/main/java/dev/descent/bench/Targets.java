@@ -81,8 +81,22 @@ final class Targets {
     private Targets() {
     }
 
-    /** The targets of the design's performance contract on a machine with {@code cores}. */
-    static List<Target> all(int cores) {
+    /**
+     * The targets of the design's performance contract on a machine with {@code cores}; the one
+     * against C only {@code withNative} (it needs a C compiler, see {@link NativeLoop}).
+     */
+    static List<Target> all(int cores, boolean withNative) {
+        final List<Target> all = new ArrayList<>(designTargets(cores));
+        if (withNative) {
+            all.add(new Target("every kernel in L1 and L2, 1 thread: >= 1.0x the same loop in C"
+                    + " (gcc " + String.join(" ", NativeLoop.FLAGS) + ")", STEP,
+                    PairedBenchmark.NATIVE, List.of(Kernel.values()), List.of(4_096L, 65_536L),
+                    List.of("1"), 1.0));
+        }
+        return all;
+    }
+
+    private static List<Target> designTargets(int cores) {
         final List<Kernel> every = List.of(Kernel.values());
         return List.of(
                 new Target("Adam, AdaGrad, RMSProp in L2 and L3, 1 thread: >= 1.0x plainJava",

@@ -38,10 +38,15 @@ class SummaryTest {
         final Summary.Settings full = Summary.Settings.parse(new String[] {"--full"});
         assertTrue(full.suite() && full.targets());
         // Every target's runs, with the 2-core threshold of the design for the scaling target.
-        final List<Targets.Target> all = Targets.all(2);
+        final List<Targets.Target> all = Targets.all(2, false);
         assertEquals(6 + 36 + 9 + 36 + 36 + 36, Targets.runCount(all));
         assertEquals(1.8, all.get(2).threshold(), 1e-12);
         assertEquals(Targets.SCALING, all.get(2).method());
+        // With a C compiler: every kernel at 4,096 and 65,536 elements on one thread against C.
+        final List<Targets.Target> withNative = Targets.all(2, true);
+        assertEquals(Targets.runCount(all) + 18, Targets.runCount(withNative));
+        assertEquals(PairedBenchmark.NATIVE, withNative.getLast().variant());
+        assertEquals(List.of("1"), withNative.getLast().threads());
     }
 
     @Test
@@ -56,7 +61,7 @@ class SummaryTest {
         final Targets.Spread even = Targets.Spread.of(new double[] {4, 3, 2, 1},
                 new double[] {1, 1, 1, 1});
         assertEquals(2.5, even.median(), 1e-12, "the mean of the middle two");
-        final Targets.Target scaling = Targets.all(2).get(2);
+        final Targets.Target scaling = Targets.all(2, false).get(2);
         final Targets.Ratio ratio = new Targets.Ratio(scaling, Kernel.SGD, 1_048_576, 2, odd, odd);
         assertTrue(ratio.met());
         assertFalse(ratio.metPooled());
