@@ -33,12 +33,13 @@ public final class ScalarUpdateKernels implements UpdateKernels {
     @Override
     public void sgd(MemorySegment param, MemorySegment grad, long offset, long count,
                     float gradScale, float weightDecay, float lr) {
+        final boolean plain = gradScale == 1f && weightDecay == 0f;
         final boolean decay = weightDecay != 0f;
         final float negLr = -lr;
         for (long i = offset, end = offset + count; i < end; i++) {
             final long at = i * Float.BYTES;
             final float p = param.get(JAVA_FLOAT, at);
-            float g = gradient(grad, at, p, gradScale, decay, weightDecay);
+            float g = gradient(grad, at, p, plain, gradScale, decay, weightDecay);
             param.set(JAVA_FLOAT, at, Math.fma(negLr, g, p));
         }
     }
@@ -47,13 +48,16 @@ public final class ScalarUpdateKernels implements UpdateKernels {
     public void sgdMomentum(MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
                             long offset, long count, float gradScale, float weightDecay, float lr,
                             float bufferDecay, float gradCoef, float momentum, boolean nesterov) {
+        final boolean plain = gradScale == 1f && weightDecay == 0f;
         final boolean decay = weightDecay != 0f;
+        final boolean damped = gradCoef != 1f;
         final float negLr = -lr;
         for (long i = offset, end = offset + count; i < end; i++) {
             final long at = i * Float.BYTES;
             final float p = param.get(JAVA_FLOAT, at);
-            float g = gradient(grad, at, p, gradScale, decay, weightDecay);
-            final float b = Math.fma(bufferDecay, momentumBuffer.get(JAVA_FLOAT, at), gradCoef * g);
+            float g = gradient(grad, at, p, plain, gradScale, decay, weightDecay);
+            final float b = Math.fma(bufferDecay, momentumBuffer.get(JAVA_FLOAT, at),
+                    damped ? gradCoef * g : g);
             momentumBuffer.set(JAVA_FLOAT, at, b);
             g = nesterov ? Math.fma(momentum, b, g) : b;
             param.set(JAVA_FLOAT, at, Math.fma(negLr, g, p));
@@ -64,12 +68,13 @@ public final class ScalarUpdateKernels implements UpdateKernels {
     public void adagrad(MemorySegment param, MemorySegment grad, MemorySegment sum,
                         long offset, long count, float gradScale, float weightDecay, float clr,
                         float eps) {
+        final boolean plain = gradScale == 1f && weightDecay == 0f;
         final boolean decay = weightDecay != 0f;
         final float negLr = -clr;
         for (long i = offset, end = offset + count; i < end; i++) {
             final long at = i * Float.BYTES;
             final float p = param.get(JAVA_FLOAT, at);
-            float g = gradient(grad, at, p, gradScale, decay, weightDecay);
+            float g = gradient(grad, at, p, plain, gradScale, decay, weightDecay);
             final float s = Math.fma(g, g, sum.get(JAVA_FLOAT, at));
             sum.set(JAVA_FLOAT, at, s);
             final float d = sqrt(s) + eps;
@@ -82,6 +87,7 @@ public final class ScalarUpdateKernels implements UpdateKernels {
                         MemorySegment gradAvg, MemorySegment momentumBuffer, long offset,
                         long count, float gradScale, float weightDecay, float lr, float alpha,
                         float oneMinusAlpha, float eps, float momentum) {
+        final boolean plain = gradScale == 1f && weightDecay == 0f;
         final boolean decay = weightDecay != 0f;
         final boolean centered = gradAvg != null;
         final boolean withMomentum = momentumBuffer != null;
@@ -89,7 +95,7 @@ public final class ScalarUpdateKernels implements UpdateKernels {
         for (long i = offset, end = offset + count; i < end; i++) {
             final long at = i * Float.BYTES;
             final float p = param.get(JAVA_FLOAT, at);
-            float g = gradient(grad, at, p, gradScale, decay, weightDecay);
+            float g = gradient(grad, at, p, plain, gradScale, decay, weightDecay);
             final float v = Math.fma(alpha, squareAvg.get(JAVA_FLOAT, at), oneMinusAlpha * (g * g));
             squareAvg.set(JAVA_FLOAT, at, v);
             final float d;
@@ -115,13 +121,15 @@ public final class ScalarUpdateKernels implements UpdateKernels {
                      float gradScale, float weightDecay, float paramDecay, float beta1,
                      float oneMinusBeta1, float beta2, float oneMinusBeta2, float denomScale,
                      float eps, float stepSize) {
+        final boolean plain = gradScale == 1f && weightDecay == 0f;
         final boolean decay = weightDecay != 0f;
         final boolean amsgrad = maxExpAvgSq != null;
+        final boolean decoupled = paramDecay != 1f;
         final float negStep = -stepSize;
         for (long i = offset, end = offset + count; i < end; i++) {
             final long at = i * Float.BYTES;
             final float p = param.get(JAVA_FLOAT, at);
-            float g = gradient(grad, at, p, gradScale, decay, weightDecay);
+            float g = gradient(grad, at, p, plain, gradScale, decay, weightDecay);
             final float m = Math.fma(beta1, expAvg.get(JAVA_FLOAT, at), oneMinusBeta1 * g);
             expAvg.set(JAVA_FLOAT, at, m);
             float v = Math.fma(beta2, expAvgSq.get(JAVA_FLOAT, at), oneMinusBeta2 * (g * g));
@@ -131,7 +139,7 @@ public final class ScalarUpdateKernels implements UpdateKernels {
                 maxExpAvgSq.set(JAVA_FLOAT, at, v);
             }
             final float d = Math.fma(sqrt(v), denomScale, eps);
-            param.set(JAVA_FLOAT, at, Math.fma(negStep, m / d, p * paramDecay));
+            param.set(JAVA_FLOAT, at, Math.fma(negStep, m / d, decoupled ? p * paramDecay : p));
         }
     }
 
@@ -225,10 +233,18 @@ public final class ScalarUpdateKernels implements UpdateKernels {
         return x * x;
     }
 
-    /** The gradient as every update sees it: scaled (sign, unscale, clip), plus the L2 term. */
-    private static float gradient(MemorySegment grad, long at, float p, float gradScale,
-                                  boolean decay, float weightDecay) {
-        final float g = gradScale * grad.get(JAVA_FLOAT, at);
+    /**
+     * The gradient as every update sees it: scaled (sign, unscale, clip), plus the L2 term. A
+     * {@code plain} gradient (scale 1, no L2 term) is the stored one as it is: the multiply by 1
+     * it skips would give the same bits.
+     */
+    private static float gradient(MemorySegment grad, long at, float p, boolean plain,
+                                  float gradScale, boolean decay, float weightDecay) {
+        final float raw = grad.get(JAVA_FLOAT, at);
+        if (plain) {
+            return raw;
+        }
+        final float g = gradScale * raw;
         return decay ? Math.fma(weightDecay, p, g) : g;
     }
 

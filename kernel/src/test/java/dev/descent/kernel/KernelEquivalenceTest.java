@@ -58,7 +58,8 @@ class KernelEquivalenceTest {
     static List<Case> cases() {
         final List<Case> cases = new ArrayList<>();
         for (float wd : new float[] {0f, 0.01f}) {
-            for (float sign : new float[] {1f, -1f}) {
+            // 1 (no multiply), -1 (maximize) and a scale that rounds (loss scale, clipping).
+            for (float sign : new float[] {1f, -1f, -1f / 3}) {
                 final String opts = "wd=" + wd + ",scale=" + sign;
                 cases.add(new Case("sgd " + opts, (k, s, off, n, t) ->
                         k.sgd(s[0], s[1], off, n, sign, wd, 0.05f)));

@@ -50,6 +50,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
     @Override
     public void sgd(MemorySegment param, MemorySegment grad, long offset, long count,
                     float gradScale, float weightDecay, float lr) {
+        final boolean plain = gradScale == 1f && weightDecay == 0f;
         final boolean decay = weightDecay != 0f;
         final FloatVector vScale = broadcast(gradScale);
         final FloatVector vDecay = broadcast(weightDecay);
@@ -59,7 +60,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         for (; i < bodyEnd; i += LANES) {
             final long at = i * FLOAT_BYTES;
             final FloatVector p = load(param, at);
-            FloatVector g = gradient(grad, at, p, vScale, decay, vDecay);
+            FloatVector g = gradient(grad, at, p, plain, vScale, decay, vDecay);
             g.fma(vNegLr, p).intoMemorySegment(param, at, ORDER);
         }
         TAIL.sgd(param, grad, i, offset + count - i, gradScale, weightDecay, lr);
@@ -69,7 +70,9 @@ public final class PanamaUpdateKernels implements UpdateKernels {
     public void sgdMomentum(MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
                             long offset, long count, float gradScale, float weightDecay, float lr,
                             float bufferDecay, float gradCoef, float momentum, boolean nesterov) {
+        final boolean plain = gradScale == 1f && weightDecay == 0f;
         final boolean decay = weightDecay != 0f;
+        final boolean damped = gradCoef != 1f;
         final FloatVector vScale = broadcast(gradScale);
         final FloatVector vDecay = broadcast(weightDecay);
         final FloatVector vNegLr = broadcast(-lr);
@@ -81,8 +84,9 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         for (; i < bodyEnd; i += LANES) {
             final long at = i * FLOAT_BYTES;
             final FloatVector p = load(param, at);
-            FloatVector g = gradient(grad, at, p, vScale, decay, vDecay);
-            final FloatVector b = load(momentumBuffer, at).fma(vBufferDecay, g.mul(vGradCoef));
+            FloatVector g = gradient(grad, at, p, plain, vScale, decay, vDecay);
+            final FloatVector b = load(momentumBuffer, at).fma(vBufferDecay,
+                    damped ? g.mul(vGradCoef) : g);
             b.intoMemorySegment(momentumBuffer, at, ORDER);
             g = nesterov ? b.fma(vMomentum, g) : b;
             g.fma(vNegLr, p).intoMemorySegment(param, at, ORDER);
@@ -95,6 +99,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
     public void adagrad(MemorySegment param, MemorySegment grad, MemorySegment sum,
                         long offset, long count, float gradScale, float weightDecay, float clr,
                         float eps) {
+        final boolean plain = gradScale == 1f && weightDecay == 0f;
         final boolean decay = weightDecay != 0f;
         final FloatVector vScale = broadcast(gradScale);
         final FloatVector vDecay = broadcast(weightDecay);
@@ -105,7 +110,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         for (; i < bodyEnd; i += LANES) {
             final long at = i * FLOAT_BYTES;
             final FloatVector p = load(param, at);
-            FloatVector g = gradient(grad, at, p, vScale, decay, vDecay);
+            FloatVector g = gradient(grad, at, p, plain, vScale, decay, vDecay);
             final FloatVector s = g.fma(g, load(sum, at));
             s.intoMemorySegment(sum, at, ORDER);
             final FloatVector d = s.lanewise(VectorOperators.SQRT).add(vEps);
@@ -119,6 +124,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
                         MemorySegment gradAvg, MemorySegment momentumBuffer, long offset,
                         long count, float gradScale, float weightDecay, float lr, float alpha,
                         float oneMinusAlpha, float eps, float momentum) {
+        final boolean plain = gradScale == 1f && weightDecay == 0f;
         final boolean decay = weightDecay != 0f;
         final boolean centered = gradAvg != null;
         final boolean withMomentum = momentumBuffer != null;
@@ -134,7 +140,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         for (; i < bodyEnd; i += LANES) {
             final long at = i * FLOAT_BYTES;
             final FloatVector p = load(param, at);
-            FloatVector g = gradient(grad, at, p, vScale, decay, vDecay);
+            FloatVector g = gradient(grad, at, p, plain, vScale, decay, vDecay);
             final FloatVector v = load(squareAvg, at).fma(vAlpha, g.mul(g).mul(vOneMinusAlpha));
             v.intoMemorySegment(squareAvg, at, ORDER);
             FloatVector variance = v;
@@ -161,8 +167,10 @@ public final class PanamaUpdateKernels implements UpdateKernels {
                      float gradScale, float weightDecay, float paramDecay, float beta1,
                      float oneMinusBeta1, float beta2, float oneMinusBeta2, float denomScale,
                      float eps, float stepSize) {
+        final boolean plain = gradScale == 1f && weightDecay == 0f;
         final boolean decay = weightDecay != 0f;
         final boolean amsgrad = maxExpAvgSq != null;
+        final boolean decoupled = paramDecay != 1f;
         final FloatVector vScale = broadcast(gradScale);
         final FloatVector vDecay = broadcast(weightDecay);
         final FloatVector vParamDecay = broadcast(paramDecay);
@@ -178,7 +186,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         for (; i < bodyEnd; i += LANES) {
             final long at = i * FLOAT_BYTES;
             final FloatVector p = load(param, at);
-            FloatVector g = gradient(grad, at, p, vScale, decay, vDecay);
+            FloatVector g = gradient(grad, at, p, plain, vScale, decay, vDecay);
             final FloatVector m = load(expAvg, at).fma(vBeta1, g.mul(vOneMinusBeta1));
             m.intoMemorySegment(expAvg, at, ORDER);
             FloatVector v = load(expAvgSq, at).fma(vBeta2, g.mul(g).mul(vOneMinusBeta2));
@@ -188,7 +196,8 @@ public final class PanamaUpdateKernels implements UpdateKernels {
                 v.intoMemorySegment(maxExpAvgSq, at, ORDER);
             }
             final FloatVector d = v.lanewise(VectorOperators.SQRT).fma(vDenomScale, vEps);
-            m.div(d).fma(vNegStep, p.mul(vParamDecay)).intoMemorySegment(param, at, ORDER);
+            m.div(d).fma(vNegStep, decoupled ? p.mul(vParamDecay) : p)
+                    .intoMemorySegment(param, at, ORDER);
         }
         TAIL.adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, i, offset + count - i, gradScale,
                 weightDecay, paramDecay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, denomScale,
@@ -307,10 +316,21 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         TAIL.clamp(grad, i, offset + count - i, gradScale, limit);
     }
 
-    /** The scalar {@code gradient} of {@link ScalarUpdateKernels}, lane by lane. */
+    /**
+     * The scalar {@code gradient} of {@link ScalarUpdateKernels}, lane by lane. C2 takes a
+     * loop-invariant test out of a loop by making a copy of the loop for each outcome, at most
+     * three times per loop ({@code LoopNode::_unswitch_max}), the first test in the body first.
+     * {@code plain} comes first and stands for two options, so that with each kernel's own one
+     * or two the common case runs a loop without a test in it.
+     */
     private static FloatVector gradient(MemorySegment grad, long at, FloatVector p,
-                                        FloatVector scale, boolean decay, FloatVector weightDecay) {
-        final FloatVector g = load(grad, at).mul(scale);
+                                        boolean plain, FloatVector scale, boolean decay,
+                                        FloatVector weightDecay) {
+        final FloatVector raw = load(grad, at);
+        if (plain) {
+            return raw;
+        }
+        final FloatVector g = raw.mul(scale);
         return decay ? p.fma(weightDecay, g) : g;
     }
 
