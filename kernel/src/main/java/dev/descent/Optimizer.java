@@ -261,7 +261,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             blocks = new MemorySegment[lengths.length];
             used = new long[lengths.length];
             for (int k = 0; k < lengths.length; k++) {
-                // Staggered as a large run's state is, for the same reason.
+                // A large block's kinds start at different offsets in their pages, for the
+                // reason a large run's state tensors do (counted from the page, not the values).
                 blocks[k] = lengths[k] < Parameter.STAGGER_MIN_LENGTH
                         ? stateArena.allocate(lengths[k] * Float.BYTES, STATE_ALIGNMENT)
                         : Parameter.allocateAtPageOffset(stateArena, lengths[k] * Float.BYTES,

@@ -17,28 +17,32 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The design's in-cache ceiling: the same update as a plain C loop, compiled with
  * {@code gcc -O3 -march=native -fno-math-errno} and called through {@code java.lang.foreign} on
  * one thread, over off-heap tensors laid out as the roofline's. gcc vectorizes such a loop at the
- * CPU's full width, with fused multiply-adds and the vector square root inline, so in cache it
- * runs as fast as the core's arithmetic, its square root and divide units above all, allow: what
- * a step of Adam, AdaGrad or RMSProp in L1 or L2 can reach. Descent's target is to match it.
+ * width it prefers for the CPU (512 bits on AMD's Zen 4 and 5), with fused multiply-adds and the
+ * vector square root inline, so in cache it runs as fast as the core's arithmetic, its square
+ * root and divide units above all, allows: what a step of Adam, AdaGrad or RMSProp in L1 or L2
+ * can reach. Descent's target is to match it.
  *
  * <p>The C source ships in this jar ({@value #SOURCE}); the first loop a JVM makes compiles it
- * into a temporary directory with {@value #COMPILER_DEFAULT}, or the compiler that
- * {@value #COMPILER_PROP_NAME} names. The library and Descent itself stay pure Java: only this
- * benchmark needs a C compiler.
+ * with {@value #COMPILER} into a directory under {@code java.io.tmpdir} named after a hash of
+ * the source, the flags and the CPU, which later JVMs reuse. The library and Descent itself stay pure Java:
+ * only this benchmark needs a C compiler.
  */
 final class NativeLoop implements Stepper {
 
-    /** System property naming the C compiler. */
-    static final String COMPILER_PROP_NAME = "descent.bench.cc";
-    static final String COMPILER_DEFAULT = "gcc";
+    /** The C compiler: the design's ceiling is defined with gcc. */
+    static final String COMPILER = "gcc";
     /** What the design's divider roofline is compiled with; the library flags come on top. */
     static final List<String> FLAGS = List.of("-O3", "-march=native", "-fno-math-errno");
     /** The JVM option that lets the forks call C without a warning. */
@@ -59,7 +63,7 @@ final class NativeLoop implements Stepper {
     private static final float ADAMW_DECAY = (float) (1 - dev.descent.Adam.LR_DEFAULT
             * dev.descent.AdamW.WEIGHT_DECAY_DEFAULT);
 
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final Kernel kernel;
     private final long size;
     private final MemorySegment values;
@@ -83,6 +87,7 @@ final class NativeLoop implements Stepper {
         this.kernel = kernel;
         this.size = size;
         this.loop = Library.function(kernel);
+        this.arena = Arena.ofShared();
         try {
             grad = TestData.staggered(arena, size, 0);
             values = TestData.staggered(arena, size, 1);
@@ -138,30 +143,63 @@ final class NativeLoop implements Stepper {
     /** Whether the C compiler starts at all, so a summary can leave the native runs out. */
     static boolean compilerAvailable() {
         try {
-            final Process process = new ProcessBuilder(compiler(), "--version")
-                    .redirectErrorStream(true).start();
-            process.getInputStream().readAllBytes();
-            return process.waitFor(COMPILE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                    && process.exitValue() == 0;
+            return run(List.of(COMPILER, "--version"), Files.createTempFile("descent-cc", ".txt"))
+                    .isEmpty();
         } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return false;
         }
     }
 
-    private static String compiler() {
-        return System.getProperty(COMPILER_PROP_NAME, COMPILER_DEFAULT);
+    /**
+     * Runs {@code command} with its output in {@code log}, which is deleted afterwards: empty if
+     * it exited with 0, else what went wrong. Waits at most {@value #COMPILE_TIMEOUT_SECONDS}
+     * seconds, and never leaves the process running.
+     */
+    private static Optional<String> run(List<String> command, Path log) throws IOException {
+        final Process process;
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            Files.deleteIfExists(log);
+            return Optional.of("'" + command.getFirst() + "' could not be started ("
+                    + e.getMessage() + ")");
+        }
+        try {
+            if (!process.waitFor(COMPILE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                return Optional.of(String.join(" ", command) + " did not finish within "
+                        + COMPILE_TIMEOUT_SECONDS + " s");
+            }
+            return process.exitValue() == 0 ? Optional.empty() : Optional.of(String.join(" ",
+                    command) + " exited with " + process.exitValue() + ":\n"
+                    + Files.readString(log, UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted while waiting for " + command.getFirst());
+        } finally {
+            process.destroyForcibly();
+            Files.deleteIfExists(log);
+        }
     }
 
-    /** The compiled library, made once per JVM on first use. */
+    /** The compiled library, made once per JVM on first use; a failure is kept and rethrown. */
     private static final class Library {
-        private static final SymbolLookup SYMBOLS = SymbolLookup.libraryLookup(compile(),
-                Arena.global());
+        private static SymbolLookup symbols;
+        private static IllegalStateException failure;
 
         /** The downcall for {@code kernel}'s loop. */
-        static MethodHandle function(Kernel kernel) {
+        static synchronized MethodHandle function(Kernel kernel) {
+            if (symbols == null && failure == null) {
+                try {
+                    symbols = SymbolLookup.libraryLookup(compile(), Arena.global());
+                } catch (IOException | RuntimeException e) {
+                    failure = new IllegalStateException("cannot build the native ceiling: "
+                            + e.getMessage(), e);
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
             final String name = switch (kernel) {
                 case SGD -> "sgd";
                 case MOMENTUM, NESTEROV -> "sgd_momentum";
@@ -190,7 +228,7 @@ final class NativeLoop implements Stepper {
             if (kernel == Kernel.MOMENTUM || kernel == Kernel.NESTEROV) {
                 arguments.add(JAVA_INT);
             }
-            final MemorySegment symbol = SYMBOLS.find(name).orElseThrow(() ->
+            final MemorySegment symbol = symbols.find(name).orElseThrow(() ->
                     new IllegalStateException("the native library has no function '" + name + "'"));
             // Critical: no thread-state transition per call, which a loop that neither blocks
             // nor calls back does not need.
@@ -199,46 +237,49 @@ final class NativeLoop implements Stepper {
                     Linker.Option.critical(false));
         }
 
-        private static Path compile() {
-            try {
-                final Path dir = Files.createTempDirectory("descent-native");
-                final Path source = dir.resolve(SOURCE);
-                final Path library = dir.resolve("libdescent_native.so");
-                dir.toFile().deleteOnExit();
-                source.toFile().deleteOnExit();
-                library.toFile().deleteOnExit();
-                try (InputStream in = NativeLoop.class.getResourceAsStream(SOURCE)) {
-                    if (in == null) {
-                        throw new IllegalStateException(SOURCE + " is missing from the classpath");
-                    }
-                    Files.copy(in, source);
+        /**
+         * The library, compiled unless an earlier JVM left it in the directory for this source
+         * and these flags; a new one is moved into place whole, so no JVM loads half a file.
+         */
+        private static Path compile() throws IOException {
+            final byte[] source;
+            try (InputStream in = NativeLoop.class.getResourceAsStream(SOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException(SOURCE + " is missing from the classpath");
                 }
-                final List<String> command = new ArrayList<>(List.of(compiler()));
-                command.addAll(FLAGS);
-                command.addAll(List.of("-shared", "-fPIC", "-o", library.toString(),
-                        source.toString()));
-                final Process process;
-                try {
-                    process = new ProcessBuilder(command).redirectErrorStream(true).start();
-                } catch (IOException e) {
-                    throw new IllegalStateException("the native ceiling needs a C compiler, but '"
-                            + compiler() + "' could not be started (" + e.getMessage()
-                            + "); install gcc, or name another compiler with -D"
-                            + COMPILER_PROP_NAME + "=...", e);
-                }
-                final String output = new String(process.getInputStream().readAllBytes(), UTF_8);
-                if (!process.waitFor(COMPILE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                        || process.exitValue() != 0) {
-                    process.destroyForcibly();
-                    throw new IllegalStateException("compiling the native ceiling failed: "
-                            + String.join(" ", command) + "\n" + output);
-                }
+                source = in.readAllBytes();
+            }
+            final List<String> flags = new ArrayList<>(FLAGS);
+            flags.addAll(List.of("-shared", "-fPIC"));
+            // -march=native: the CPU is part of what the library was built for.
+            final Machine machine = Machine.current();
+            final Path dir = Path.of(System.getProperty("java.io.tmpdir"), "descent-native-"
+                    + HexFormat.of().toHexDigits(Arrays.hashCode(source) * 31L
+                            + List.of(COMPILER, flags, machine.cpu(), machine.simdFlags())
+                                    .hashCode()));
+            final Path library = dir.resolve("libdescent_native.so");
+            if (Files.exists(library)) {
                 return library;
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot compile the native ceiling", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while compiling the native ceiling", e);
+            }
+            Files.createDirectories(dir);
+            final Path sourceFile = Files.createTempFile(dir, "native_loops", ".c");
+            final Path built = Files.createTempFile(dir, "libdescent_native", ".so");
+            try {
+                Files.write(sourceFile, source);
+                final List<String> command = new ArrayList<>(List.of(COMPILER));
+                command.addAll(flags);
+                command.addAll(List.of("-o", built.toString(), sourceFile.toString()));
+                final Optional<String> error = run(command, dir.resolve("cc-" + ProcessHandle
+                        .current().pid() + ".log"));
+                if (error.isPresent()) {
+                    throw new IllegalStateException(error.get());
+                }
+                Files.move(built, library, StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+                return library;
+            } finally {
+                Files.deleteIfExists(sourceFile);
+                Files.deleteIfExists(built);
             }
         }
     }

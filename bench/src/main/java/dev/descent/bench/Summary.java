@@ -107,9 +107,8 @@ public final class Summary {
                 ? Targets.all(Runtime.getRuntime().availableProcessors(), settings.withNative())
                 : List.of();
         if (settings.targets() && !settings.withNative()) {
-            System.out.println("No C compiler ('" + System.getProperty(
-                    NativeLoop.COMPILER_PROP_NAME, NativeLoop.COMPILER_DEFAULT) + "' did not"
-                    + " start): the target against the same loops in C is left out.");
+            System.out.println("No C compiler ('" + NativeLoop.COMPILER + "' did not start):"
+                    + " the target against the same loops in C is left out.");
         }
         try (PrintStream logStream = new PrintStream(Files.newOutputStream(log), true, UTF_8)) {
             final OutputFormat format = OutputFormatFactory.createFormatInstance(logStream,

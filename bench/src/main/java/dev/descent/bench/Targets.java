@@ -89,7 +89,8 @@ final class Targets {
         final List<Target> all = new ArrayList<>(designTargets(cores));
         if (withNative) {
             all.add(new Target("every kernel in L1 and L2, 1 thread: >= 1.0x the same loop in C"
-                    + " (gcc " + String.join(" ", NativeLoop.FLAGS) + ")", STEP,
+                    + " (" + NativeLoop.COMPILER + " " + String.join(" ", NativeLoop.FLAGS)
+                    + ")", STEP,
                     PairedBenchmark.NATIVE, List.of(Kernel.values()), List.of(4_096L, 65_536L),
                     List.of("1"), 1.0));
         }

@@ -17,9 +17,10 @@ import java.lang.foreign.MemorySegment;
  * The gradient enters every update as {@code gradScale * grad}, which carries the sign for
  * {@code maximize} (and later loss-scale and clipping factors) without a separate pass. A scale of
  * exactly 1, the common case, is no multiply at all, and neither is a {@code gradCoef} or Adam's
- * {@code paramDecay} of 1: a product with 1 has the bits of the other factor (a signaling NaN aside, which the next
- * operation quiets all the same), so skipping it changes no result. Without them Adam at 65,536
- * floats ran at 1.00-1.02 of the same loop in C instead of 0.93-0.99 (three forks each).
+ * {@code paramDecay} of 1: a product with 1 has the bits of the other factor (but for a signaling
+ * NaN, which on x86 the next operation quiets alike), so skipping it changes no result. Without
+ * them Adam at 65,536 floats ran at 1.00-1.02 of the same loop in C instead of 0.93-0.99 (three
+ * forks each).
  */
 public interface UpdateKernels {
 
