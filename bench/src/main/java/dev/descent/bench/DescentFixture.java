@@ -1,7 +1,11 @@
 package dev.descent.bench;
 
 import dev.descent.Optimizer;
+import dev.descent.Parameter;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
@@ -14,6 +18,7 @@ final class DescentFixture implements Stepper {
     static final String SCALAR_METHOD = "scalar";
 
     private final Arena arena = Arena.ofShared();
+    private final List<Parameter> parameters;
     private final Optimizer<?> optimizer;
 
     DescentFixture(Kernel kernel, long[] tensorLengths, int threads, BenchmarkParams benchmark) {
@@ -24,8 +29,8 @@ final class DescentFixture implements Stepper {
                    int threads, BenchmarkParams benchmark) {
         Optimizer<?> built = null;
         try {
-            built = kernel.newOptimizer(TestData.parameters(arena, tensorLengths, allocation),
-                    threads);
+            parameters = TestData.parameters(arena, tensorLengths, allocation);
+            built = kernel.newOptimizer(parameters, threads);
             checkImplementation(benchmark, built.kernelName());
         } catch (RuntimeException | Error e) {
             if (built != null) {
@@ -35,6 +40,18 @@ final class DescentFixture implements Stepper {
             throw e;
         }
         optimizer = built;
+    }
+
+    /** Multiplies every gradient element by {@code factor}; returns this fixture. */
+    DescentFixture scaleGradients(float factor) {
+        for (Parameter parameter : parameters) {
+            final MemorySegment grad = parameter.grad();
+            for (long i = 0, n = grad.byteSize() / Float.BYTES; i < n; i++) {
+                grad.setAtIndex(ValueLayout.JAVA_FLOAT, i,
+                        grad.getAtIndex(ValueLayout.JAVA_FLOAT, i) * factor);
+            }
+        }
+        return this;
     }
 
     @Override

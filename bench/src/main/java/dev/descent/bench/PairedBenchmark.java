@@ -45,7 +45,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code scaling}: the optimizer on all cores against the same optimizer on one thread,
  *       and in the same rotation the roofline on all cores against the roofline on one thread:
  *       how far the memory itself lets a step of that size scale on this machine, now. Its
- *       counters {@code ceilingNanos} and {@code ceilingBaselineNanos} give that ceiling.</li>
+ *       counters {@code ceilingNanos} and {@code ceilingBaselineNanos} give that ceiling;</li>
+ *   <li>{@code subnormal}: the step with gradients so small that the state settles among the
+ *       subnormal floats, against the same step with ordinary gradients.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.Throughput)
@@ -195,6 +197,36 @@ public class PairedBenchmark {
         }
     }
 
+    /**
+     * Descent with gradients scaled to at most 1e-20 in magnitude, whose squares are subnormal,
+     * against the same optimizer with the usual gradients of magnitude up to 1. The running
+     * averages of g² settle among the subnormals, where square roots and divides take a slow path
+     * on many x86 cores, and Java cannot set flush-to-zero: the ratio is the speed a trainer keeps
+     * once its gradients fade. An average of values of at most 1e-40 stays at most 1e-40, below
+     * {@link Float#MIN_NORMAL}, and so does its bias-corrected value; 99.6% of the squares are
+     * not zero (|g| above about 4e-23). Only kernels whose state is such an average qualify:
+     * AdaGrad's sum only grows, and leaves the subnormals after a few hundred steps.
+     */
+    public static class SubnormalPair extends Pair {
+        /** Squared, every gradient element lands at or below 1e-40, under Float.MIN_NORMAL. */
+        static final float SUBNORMAL_SQUARE_SCALE = 1e-20f;
+
+        @Param({"RMSPROP", "RMSPROP_CENTERED", "ADAM", "ADAMW", "AMSGRAD"})
+        public Kernel kernel;
+
+        @Param({"65536"})
+        public long size;
+
+        @Setup(Level.Trial)
+        public void setUp(BenchmarkParams benchmark) {
+            openSides(() -> {
+                subject = new DescentFixture(kernel, new long[] {size}, 1, benchmark)
+                        .scaleGradients(SUBNORMAL_SQUARE_SCALE);
+                baseline = new DescentFixture(kernel, new long[] {size}, 1, benchmark);
+            });
+        }
+    }
+
     /** Time each side spent in one iteration, over the same number of steps. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
@@ -216,6 +248,11 @@ public class PairedBenchmark {
 
     @Benchmark
     public void model(ModelPair pair, Times times) {
+        alternate(pair, times);
+    }
+
+    @Benchmark
+    public void subnormal(SubnormalPair pair, Times times) {
         alternate(pair, times);
     }
 

@@ -37,7 +37,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       dev.descent.bench.Summary [options]
  * </pre>
  * The default is a short suite, a few minutes on two cores; {@code --full} runs every kernel at
- * every size with the benchmarks' own iteration counts (about an hour). See {@link #USAGE}.
+ * every size with the benchmarks' own iteration counts, then the targets (about two and a half
+ * hours). See {@link #USAGE}.
  */
 public final class Summary {
 
@@ -45,10 +46,10 @@ public final class Summary {
             Options:
               --full                  every kernel, sizes up to 67,108,864, both model widths, and
                                       the benchmarks' own warmup and measurement, then --targets
-                                      (about an hour and a half)
+                                      (about two and a half hours)
               --targets               only the design's performance targets, each ratio measured
-                                      with both sides alternating (PairedBenchmark; about 20
-                                      minutes; ignores the options below but --vector-bits, --out)
+                                      with both sides alternating (PairedBenchmark; about half
+                                      an hour; ignores the options below but --vector-bits, --out)
               --kernels=SGD,ADAM|all  kernels to run (default SGD,ADAM; --full: all)
               --sizes=4096,65536,...  tensor sizes in floats (default 4096,1048576,16777216)
               --threads=1,all         thread counts, 'all' = every core (default 1,all)
