@@ -2,20 +2,26 @@ package dev.descent;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
  * Persistent worker threads that run shares of one optimizer step beside the caller.
  *
- * <p>Shares are claimed, not assigned: the caller and every awake worker take the next unclaimed
- * share from one counter until none is left, so a worker the OS has not scheduled yet never holds
- * up the step (the caller runs its share instead), and the caller only waits for shares already
- * under way. Which thread runs a share does not change its result: shares are fixed ranges, and
- * every element's update is independent of the others.
+ * <p>Every thread (the caller first, then the workers) owns an equal run of consecutive shares
+ * and claims them one by one from its own counter; once its own are gone it claims the others'
+ * that are still unclaimed, so a worker the OS has not scheduled yet never holds up the step (the
+ * caller runs its shares instead), and the caller only waits for shares already under way.
+ * Owning the same shares step after step keeps their elements in the thread's own core caches:
+ * with one shared counter the shares landed on either core at random, and tensors that fit a
+ * core's L2 went through the other core's on every step (2 threads against 1 on an Intel Xeon,
+ * SGD at 65,536, 131,072 and 262,144 elements: 0.80, 0.87 and 1.73 with one counter, 0.94, 1.58
+ * and 2.45 with a run per thread). Which thread runs a share does
+ * not change its result: shares are fixed ranges, and every element's update is independent of
+ * the others.
  *
- * <p>The claim counter carries the step number in its high bits, so a worker that wakes late
+ * <p>The claim counters carry the step number in their high bits, so a worker that wakes late
  * cannot claim a share of a later step by mistake. The per-step scalars written before a step is
  * published are visible to every thread that claims a share of it, and every share's writes are
  * visible to the caller once the count of unfinished shares reaches zero. Between steps a worker
@@ -33,10 +39,16 @@ final class StepWorkers implements AutoCloseable {
     /** The most shares one step may have. */
     static final int MAX_SHARES = (int) SHARE_MASK;
 
+    /** Longs per cache line: each thread's claim counter sits on a line of its own. */
+    private static final int CLAIM_STRIDE = 8;
+
     private final IntConsumer share;
     private final Thread[] threads;
-    /** Step number (high bits) and next unclaimed share (low bits). */
-    private final AtomicLong claims = new AtomicLong();
+    /**
+     * Per thread, the caller's first, at index {@code thread * CLAIM_STRIDE}: step number (high
+     * bits) and the next unclaimed share of the thread's own run (low bits).
+     */
+    private final AtomicLongArray claims;
     private final AtomicInteger unfinished = new AtomicInteger();
     /** Step number (high bits) and share count (low bits) of the step on offer. */
     private volatile long ticket;
@@ -47,9 +59,11 @@ final class StepWorkers implements AutoCloseable {
     StepWorkers(int workers, IntConsumer share, String name) {
         this.share = share;
         this.threads = new Thread[workers];
+        this.claims = new AtomicLongArray((workers + 1) * CLAIM_STRIDE);
         for (int k = 0; k < workers; k++) {
-            threads[k] = Thread.ofPlatform().daemon().name(name + "-worker-" + (k + 1))
-                    .unstarted(this::work);
+            final int self = k + 1;
+            threads[k] = Thread.ofPlatform().daemon().name(name + "-worker-" + self)
+                    .unstarted(() -> work(self));
         }
         for (Thread t : threads) {
             t.start();
@@ -70,7 +84,9 @@ final class StepWorkers implements AutoCloseable {
     void run(int shares) {
         final long step = (ticket >>> SHARE_BITS) + 1;
         unfinished.set(shares);
-        claims.set(step << SHARE_BITS);
+        for (int t = 0; t <= threads.length; t++) {
+            claims.set(t * CLAIM_STRIDE, step << SHARE_BITS | firstShare(t, shares));
+        }
         ticket = step << SHARE_BITS | shares;
         final int wake = Math.min(shares - 1, threads.length);
         for (int k = 0; k < wake; k++) {
@@ -78,7 +94,7 @@ final class StepWorkers implements AutoCloseable {
         }
         Throwable callerFailure = null;
         try {
-            runShares(step, shares);
+            runShares(0, step, shares);
         } catch (Throwable t) {
             callerFailure = t;
         }
@@ -104,25 +120,35 @@ final class StepWorkers implements AutoCloseable {
         }
     }
 
-    /** Claims and runs shares of {@code step} until none is left. */
-    private void runShares(long step, int shares) {
-        while (true) {
-            final long current = claims.get();
-            final long k = current & SHARE_MASK;
-            if (current >>> SHARE_BITS != step || k >= shares) {
-                return;
-            }
-            if (claims.compareAndSet(current, current + 1)) {
-                try {
-                    share.accept((int) k);
-                } finally {
-                    unfinished.decrementAndGet();
+    /** Claims and runs shares of {@code step}, thread {@code self}'s own first, until none is left. */
+    private void runShares(int self, long step, int shares) {
+        final int owners = threads.length + 1;
+        for (int i = 0; i < owners; i++) {
+            final int owner = (self + i) % owners;
+            final int end = firstShare(owner + 1, shares);
+            while (true) {
+                final long current = claims.get(owner * CLAIM_STRIDE);
+                final long k = current & SHARE_MASK;
+                if (current >>> SHARE_BITS != step || k >= end) {
+                    break;
+                }
+                if (claims.compareAndSet(owner * CLAIM_STRIDE, current, current + 1)) {
+                    try {
+                        share.accept((int) k);
+                    } finally {
+                        unfinished.decrementAndGet();
+                    }
                 }
             }
         }
     }
 
-    private void work() {
+    /** The first share of thread {@code thread}'s run: the runs are as equal as can be. */
+    private int firstShare(int thread, int shares) {
+        return (int) ((long) shares * thread / (threads.length + 1));
+    }
+
+    private void work(int self) {
         long seen = 0;
         while (true) {
             final long next = awaitTicketAfter(seen);
@@ -131,7 +157,7 @@ final class StepWorkers implements AutoCloseable {
             }
             seen = next;
             try {
-                runShares(next >>> SHARE_BITS, (int) (next & SHARE_MASK));
+                runShares(self, next >>> SHARE_BITS, (int) (next & SHARE_MASK));
             } catch (Throwable t) {
                 failure = t;
             }
