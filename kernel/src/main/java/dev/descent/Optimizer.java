@@ -54,11 +54,11 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     private static final long SHARE_GRANULE = 16;
     /**
      * Shares per thread in a parallel pass; a thread that finishes its own run of shares takes
-     * the others' still unclaimed ({@link StepWorkers}). Model-shaped parameter
-     * lists put their many small tensors, each with a fixed cost, in one part of the range; with
-     * one equal share per thread the thread that drew them finished last (2 threads, a 24-layer
-     * decoder at width 32: SGD 0.74, Adam 0.93 of one flat tensor's speed; with 4 shares per
-     * thread 0.81 and 0.99, PairedBenchmark.model).
+     * the others' still unclaimed ({@link StepWorkers}). Model-shaped parameter lists put their
+     * many small tensors, each with a fixed cost, in one part of the range; with one equal share
+     * per thread the thread that drew them finished last (2 threads, a 24-layer decoder at width
+     * 32: SGD 0.74, Adam 0.93 of one flat tensor's speed; with 4 shares per thread 0.81 and 0.99,
+     * PairedBenchmark.model).
      */
     private static final int SHARES_PER_THREAD = 4;
     private static final long MIN_ELEMENTS_PER_THREAD =

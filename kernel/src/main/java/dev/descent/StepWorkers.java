@@ -17,9 +17,8 @@ import java.util.function.IntConsumer;
  * with one shared counter the shares landed on either core at random, and tensors that fit a
  * core's L2 went through the other core's on every step (2 threads against 1 on an Intel Xeon,
  * SGD at 65,536, 131,072 and 262,144 elements: 0.80, 0.87 and 1.73 with one counter, 0.94, 1.58
- * and 2.45 with a run per thread). Which thread runs a share does
- * not change its result: shares are fixed ranges, and every element's update is independent of
- * the others.
+ * and 2.45 with a run per thread). Which thread runs a share does not change its result: shares
+ * are fixed ranges, and every element's update is independent of the others.
  *
  * <p>The claim counters carry the step number in their high bits, so a worker that wakes late
  * cannot claim a share of a later step by mistake. The per-step scalars written before a step is
@@ -120,7 +119,10 @@ final class StepWorkers implements AutoCloseable {
         }
     }
 
-    /** Claims and runs shares of {@code step}, thread {@code self}'s own first, until none is left. */
+    /**
+     * Claims and runs shares of {@code step}, those of thread {@code self}'s own run first, until
+     * none is left.
+     */
     private void runShares(int self, long step, int shares) {
         final int owners = threads.length + 1;
         for (int i = 0; i < owners; i++) {

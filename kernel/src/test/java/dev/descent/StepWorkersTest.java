@@ -1,6 +1,7 @@
 package dev.descent;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -48,7 +49,7 @@ class StepWorkersTest {
         }
         int callerShares = 0;
         for (int k = 0; k < shares; k++) {
-            assertTrue(runs.get(k) == 1, "share " + k + " ran " + runs.get(k) + " times");
+            assertEquals(1, runs.get(k), "times share " + k + " ran");
             callerShares += byCaller.get(k);
         }
         // The caller owns shares 0-3; the worker, asleep in its first share, leaves it the rest.
