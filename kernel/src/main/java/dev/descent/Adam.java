@@ -49,6 +49,8 @@ public final class Adam extends Optimizer<Adam.Config> {
     private final float[] paramDecay;
     private final float[] beta1;
     private final float[] oneMinusBeta1;
+    private final BiasCorrection[] correction1;
+    private final BiasCorrection[] correction2;
 
     private Adam(List<ParameterGroup<Config>> groups, int threads) {
         super(groups, threads);
@@ -57,6 +59,12 @@ public final class Adam extends Optimizer<Adam.Config> {
         paramDecay = new float[groups.size()];
         beta1 = new float[groups.size()];
         oneMinusBeta1 = new float[groups.size()];
+        correction1 = new BiasCorrection[groups.size()];
+        correction2 = new BiasCorrection[groups.size()];
+        for (int g = 0; g < groups.size(); g++) {
+            correction1[g] = new BiasCorrection();
+            correction2[g] = new BiasCorrection();
+        }
     }
 
     /** A builder with PyTorch's {@code Adam} defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8. */
@@ -77,8 +85,8 @@ public final class Adam extends Optimizer<Adam.Config> {
         final double beta1 = group.momentum();
         this.beta1[groupIndex] = (float) beta1;
         oneMinusBeta1[groupIndex] = (float) (1 - beta1);
-        final double correction1 = 1 - Math.pow(beta1, step);
-        final double correction2 = 1 - Math.pow(c.beta2(), step);
+        final double correction1 = this.correction1[groupIndex].at(beta1, step);
+        final double correction2 = this.correction2[groupIndex].at(c.beta2(), step);
         if (c.epsilonMode() == EpsilonMode.PYTORCH) {
             stepSize[groupIndex] = (float) (lr / correction1);
             denomScale[groupIndex] = (float) (1 / Math.sqrt(correction2));

@@ -61,9 +61,10 @@ public final class Sgd extends Optimizer<Sgd.Config> {
         final Config c = group.config();
         lr[groupIndex] = (float) group.lr();
         // PyTorch starts the buffer as a copy of the first gradient: over a zeroed buffer that is
-        // the general rule with decay 0 and no dampening.
+        // the general rule with no dampening and a decay of -0, not +0, which keeps a gradient's
+        // sign of zero as a copy does: +0 * -0 is -0, and -0 + g is g for every g (+0 + -0 is +0).
         final boolean first = step == 1;
-        bufferDecay[groupIndex] = first ? 0f : (float) group.momentum();
+        bufferDecay[groupIndex] = first ? -0f : (float) group.momentum();
         momentum[groupIndex] = (float) group.momentum();
         gradCoef[groupIndex] = first ? 1f : (float) (1 - c.dampening());
     }

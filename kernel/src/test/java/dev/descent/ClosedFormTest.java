@@ -159,7 +159,7 @@ final class ClosedFormTest {
     record Data(float[] p, float[] g) {
         static Data random(long seed) {
             final SplittableRandom random = new SplittableRandom(seed);
-            final float[] special = {1f, -0.5f, 3e-3f, -2e-7f, 1e-9f, -1e-8f, 0f, 12345f, -7.25f};
+            final float[] special = {1f, -0.5f, 3e-3f, -2e-7f, 1e-9f, -1e-8f, 0f, -0f, 12345f, -7.25f};
             final float[] p = new float[N];
             final float[] g = new float[N];
             for (int i = 0; i < N; i++) {
