@@ -334,6 +334,45 @@ final class ClosedFormTest {
     }
 
     @Test
+    void amsgradMaximumIsMathMaxOfEveryStepAndANanGradientStaysNan() {
+        // The kernels take the maximum without Math.max's NaN and -0 rules, which AMSGrad's own
+        // states never need: check it against Math.max step by step, with gradients of -0, 0,
+        // growing and shrinking magnitudes, and a NaN in a few elements at step 3.
+        final SplittableRandom random = new SplittableRandom(15);
+        final float[] values = new float[N];
+        final float[] grads = new float[N];
+        final Parameter p = Parameter.ofArrays("p", values, grads);
+        try (Adam adam = Adam.builder().betas(0.5, 0.5).amsgrad(true).build(List.of(p))) {
+            final MemorySegment v = adam.state(p).get("exp_avg_sq");
+            final MemorySegment top = adam.state(p).get("max_exp_avg_sq");
+            final float[] before = new float[N];
+            for (int step = 1; step <= 12; step++) {
+                for (int i = 0; i < N; i++) {
+                    final float g = switch (i % 4) {
+                        case 0 -> -0f;
+                        case 1 -> (float) random.nextDouble(-1, 1) * (step % 3 == 0 ? 1e3f : 1e-3f);
+                        case 2 -> step == 3 ? Float.NaN : 0.5f;
+                        default -> (float) Math.scalb(1.0, step % 5 == 0 ? 20 : -20);
+                    };
+                    p.setGradAt(i, g);
+                    before[i] = top.getAtIndex(JAVA_FLOAT, i);
+                }
+                adam.step();
+                for (int i = 0; i < N; i++) {
+                    final float expected = Math.max(before[i], v.getAtIndex(JAVA_FLOAT, i));
+                    assertEquals(Float.floatToRawIntBits(expected),
+                            Float.floatToRawIntBits(top.getAtIndex(JAVA_FLOAT, i)),
+                            "step " + step + ", element " + i + ": max_exp_avg_sq is "
+                                    + top.getAtIndex(JAVA_FLOAT, i) + ", Math.max gives " + expected);
+                    if (i % 4 == 2 && step >= 3) {
+                        assertTrue(Float.isNaN(p.valueAt(i)), "a NaN gradient poisons element " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void adamEpsilonConventionsDifferAsDocumented() {
         // eps-hat adds eps to the uncorrected root: p1 = p0 - lr * g / (|g| + eps/sqrt(1-b2)),
         // about 32 times the PyTorch epsilon at the first step. A large eps makes that visible.

@@ -135,7 +135,13 @@ public final class ScalarUpdateKernels implements UpdateKernels {
             float v = Math.fma(beta2, expAvgSq.get(JAVA_FLOAT, at), oneMinusBeta2 * (g * g));
             expAvgSq.set(JAVA_FLOAT, at, v);
             if (amsgrad) {
-                v = Math.max(maxExpAvgSq.get(JAVA_FLOAT, at), v);
+                // Math.max for every state AMSGrad can reach, as a compare and a blend where
+                // Math.max's NaN and signed-zero rules cost the vector loop about six
+                // instructions: v is never -0 (a sum with the +0 or more of (1-beta2)*g*g), and
+                // the maximum becomes NaN only through a NaN v, which stays NaN. Only a restored
+                // NaN maximum beside a finite v differs.
+                final float top = maxExpAvgSq.get(JAVA_FLOAT, at);
+                v = top > v ? top : v;
                 maxExpAvgSq.set(JAVA_FLOAT, at, v);
             }
             final float d = Math.fma(sqrt(v), denomScale, eps);

@@ -192,7 +192,8 @@ public final class PanamaUpdateKernels implements UpdateKernels {
             FloatVector v = load(expAvgSq, at).fma(vBeta2, g.mul(g).mul(vOneMinusBeta2));
             v.intoMemorySegment(expAvgSq, at, ORDER);
             if (amsgrad) {
-                v = load(maxExpAvgSq, at).max(v);
+                final FloatVector top = load(maxExpAvgSq, at); // not max(): see the scalar loop
+                v = v.blend(top, top.compare(VectorOperators.GT, v));
                 v.intoMemorySegment(maxExpAvgSq, at, ORDER);
             }
             final FloatVector d = v.lanewise(VectorOperators.SQRT).fma(vDenomScale, vEps);
