@@ -49,8 +49,8 @@ public final class Adam extends Optimizer<Adam.Config> {
     private final float[] paramDecay;
     private final float[] beta1;
     private final float[] oneMinusBeta1;
-    private final BiasCorrection[] correction1;
-    private final BiasCorrection[] correction2;
+    private final BiasCorrection[] beta1Correction;
+    private final BiasCorrection[] beta2Correction;
 
     private Adam(List<ParameterGroup<Config>> groups, int threads) {
         super(groups, threads);
@@ -59,11 +59,11 @@ public final class Adam extends Optimizer<Adam.Config> {
         paramDecay = new float[groups.size()];
         beta1 = new float[groups.size()];
         oneMinusBeta1 = new float[groups.size()];
-        correction1 = new BiasCorrection[groups.size()];
-        correction2 = new BiasCorrection[groups.size()];
+        beta1Correction = new BiasCorrection[groups.size()];
+        beta2Correction = new BiasCorrection[groups.size()];
         for (int g = 0; g < groups.size(); g++) {
-            correction1[g] = new BiasCorrection();
-            correction2[g] = new BiasCorrection();
+            beta1Correction[g] = new BiasCorrection();
+            beta2Correction[g] = new BiasCorrection();
         }
     }
 
@@ -85,8 +85,8 @@ public final class Adam extends Optimizer<Adam.Config> {
         final double beta1 = group.momentum();
         this.beta1[groupIndex] = (float) beta1;
         oneMinusBeta1[groupIndex] = (float) (1 - beta1);
-        final double correction1 = this.correction1[groupIndex].at(beta1, step);
-        final double correction2 = this.correction2[groupIndex].at(c.beta2(), step);
+        final double correction1 = beta1Correction[groupIndex].at(beta1, step);
+        final double correction2 = beta2Correction[groupIndex].at(c.beta2(), step);
         if (c.epsilonMode() == EpsilonMode.PYTORCH) {
             stepSize[groupIndex] = (float) (lr / correction1);
             denomScale[groupIndex] = (float) (1 / Math.sqrt(correction2));

@@ -136,10 +136,10 @@ public final class ScalarUpdateKernels implements UpdateKernels {
             expAvgSq.set(JAVA_FLOAT, at, v);
             if (amsgrad) {
                 // Math.max for every state AMSGrad can reach, as a compare and a blend where
-                // Math.max's NaN and signed-zero rules cost the vector loop about six
-                // instructions: v is never -0 (a sum with the +0 or more of (1-beta2)*g*g), and
-                // the maximum becomes NaN only through a NaN v, which stays NaN. Only a restored
-                // NaN maximum beside a finite v differs.
+                // Math.max's NaN and signed-zero rules cost the vector loop six instructions
+                // (C2's code at 512 bits): v is never -0 (a sum with the +0 or more of
+                // (1-beta2)*g*g), and the maximum becomes NaN only through a NaN v, which stays
+                // NaN. Only a restored NaN maximum beside a finite v differs.
                 final float top = maxExpAvgSq.get(JAVA_FLOAT, at);
                 v = top > v ? top : v;
                 maxExpAvgSq.set(JAVA_FLOAT, at, v);
