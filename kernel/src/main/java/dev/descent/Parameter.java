@@ -291,7 +291,9 @@ public final class Parameter {
 
     /**
      * Wraps two heap arrays of equal length; the optimizer updates {@code values} in place and
-     * reads {@code grads}.
+     * reads {@code grads}. A step copies them off-heap a chunk at a time, which costs some speed
+     * (the vector kernels run on native memory only, see {@code Optimizer}); {@link #allocate}
+     * avoids the copies.
      *
      * @throws IllegalArgumentException if the lengths differ or both are the same array
      */

@@ -96,6 +96,9 @@ class AllocationFreeStepTest {
             for (long size : SIZES) {
                 parameters.add(randomize(Parameter.allocate(arena, "p" + size, size), random));
             }
+            // Java arrays, stepped through off-heap copies: past a chunk, and a ragged end.
+            parameters.add(randomize(Parameter.ofArrays("array", new float[4099], new float[4099]),
+                    random));
 
             try (Optimizer<?> optimizer = build.apply(parameters)) {
                 for (int chunk = 0; chunk < WARMUP_CHUNKS; chunk++) {
@@ -141,6 +144,8 @@ class AllocationFreeStepTest {
             for (long size : PARALLEL_SIZES) {
                 parameters.add(randomize(Parameter.allocate(arena, "p" + size, size), random));
             }
+            parameters.add(randomize(Parameter.ofArrays("array", new float[9000], new float[9000]),
+                    random));
             final Set<Thread> before = Thread.getAllStackTraces().keySet();
             try (Optimizer<?> optimizer = Adam.builder().lr(1e-4).amsgrad(true).weightDecay(1e-2)
                     .threads(2).build(parameters)) {

@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A step spread over worker threads gives the same bits as a step on one thread, whatever the
  * thread count, however the tensors are shaped and however they are laid out: each in memory of
- * its own, allocated one by one (small ones packed back to back) or in one block; adjacent packed
- * or block parameters are updated as one run. Workers stop on close.
+ * its own, allocated one by one (small ones packed back to back), in one block or in Java arrays;
+ * adjacent packed or block parameters are updated as one run. Workers stop on close.
  */
 class ParallelStepTest {
 
@@ -37,7 +37,9 @@ class ParallelStepTest {
         /** {@link Parameter#allocate} one by one, which packs small tensors back to back. */
         ONE_BY_ONE,
         /** {@link Parameter#allocateBlock}. */
-        BLOCK
+        BLOCK,
+        /** Java arrays ({@link Parameter#ofArrays}), which a step copies off-heap chunk by chunk. */
+        ARRAYS
     }
 
     /** An optimizer kind: a fresh builder with its hyperparameters set. */
@@ -166,6 +168,43 @@ class ParallelStepTest {
         }
     }
 
+    /**
+     * Java arrays are stepped through off-heap copies of a chunk at a time: tensors that end
+     * inside a chunk, on its end and past it, clipped by norm (the pre-pass sums each reduction
+     * block of a copy) or by value (the clamp writes back to the array), with loss scaling, on one
+     * thread and on two, give the bits of the same tensors in native memory.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kinds")
+    void arraysGiveTheBitsOfNativeMemoryWithClippingAndLossScaling(Kind kind) {
+        final long[] shape = {4095, 4096, 4097, 0, 1, 40_000, 12_289, 33_000};
+        for (GradientClipping clipping : List.of(GradientClipping.byNorm(0.5),
+                GradientClipping.byValue(0.25))) {
+            for (int threads : new int[] {1, 2}) {
+                try (Arena arena = Arena.ofShared()) {
+                    final List<Parameter> reference = parameters(arena, shape, Layout.SEPARATE);
+                    final List<Parameter> arrays = parameters(arena, shape, Layout.ARRAYS);
+                    try (Optimizer<?> expected = kind.build(reference, 1);
+                         Optimizer<?> actual = kind.build(arrays, threads)) {
+                        for (Optimizer<?> o : List.of(expected, actual)) {
+                            o.setGradientClipping(clipping);
+                            o.setLossScaler(LossScaler.builder().initScale(1024).build());
+                        }
+                        run(expected, reference);
+                        run(actual, arrays);
+                        assertEquals(expected.lastGradNorm(), actual.lastGradNorm());
+                        assertSameResults(kind + " arrays " + clipping + " threads " + threads,
+                                expected, reference, actual, arrays);
+                        for (int i = 0; i < shape.length; i++) {
+                            assertSameBits(arrays.get(i) + " grad", reference.get(i).grad(),
+                                    arrays.get(i).grad());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Parameters 0, 1, 2, 5, 6 in one group (half the lr), 3, 4, 7 in another; clipped, scaled. */
     private static Optimizer<?> grouped(Kind kind, List<Parameter> params) {
         final Optimizer<?> built = twoGroups(kind.builder().get(),
@@ -269,6 +308,8 @@ class ParallelStepTest {
                         arena.allocate(bytes, 64));
                 case ONE_BY_ONE -> Parameter.allocate(arena, names.get(i), shape[i]);
                 case BLOCK -> block.get(i);
+                case ARRAYS -> Parameter.ofArrays(names.get(i), new float[(int) shape[i]],
+                        new float[(int) shape[i]]);
             };
             for (long e = 0; e < shape[i]; e++) {
                 p.setValueAt(e, (float) random.nextGaussian());

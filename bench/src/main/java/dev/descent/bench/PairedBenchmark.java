@@ -37,8 +37,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <ul>
  *   <li>{@code step}: one tensor of {@code size} floats on {@code threads} threads, against
  *       {@code roofline} (the trivial pass with the same memory traffic), {@code plainJava}
- *       (the {@code float[]} loop) or, on one thread, {@code native} (the same loop in C,
- *       compiled with gcc for this CPU: {@link NativeLoop});</li>
+ *       (the {@code float[]} loop), on one thread {@code native} (the same loop in C,
+ *       compiled with gcc for this CPU: {@link NativeLoop}), or {@code arrays} (Descent over
+ *       the same tensor in Java arrays, {@code Parameter.ofArrays});</li>
  *   <li>{@code model}: the many-tensor decoder of {@link ManyTensorsBenchmark}, its tensors
  *       allocated one by one ({@code layout=model}) or in one block ({@code layout=block}),
  *       against one flat tensor of the same total size;</li>
@@ -60,6 +61,7 @@ public class PairedBenchmark {
     static final String ROOFLINE = "roofline";
     static final String PLAIN_JAVA = "plainJava";
     static final String NATIVE = "native";
+    static final String ARRAYS = "arrays";
     static final int BLOCK_MILLIS = 50;
     private static final int CALIBRATION_STEPS = 3;
 
@@ -135,8 +137,11 @@ public class PairedBenchmark {
                     case PLAIN_JAVA -> kernel.plainJava(TestData.values(size),
                             TestData.grads(size), n);
                     case NATIVE -> new NativeLoop(kernel, size, n);
+                    case ARRAYS -> new DescentFixture(kernel, new long[] {size},
+                            TestData.Allocation.ARRAYS, n, benchmark);
                     default -> throw new IllegalArgumentException("against must be " + ROOFLINE
-                            + ", " + PLAIN_JAVA + " or " + NATIVE + ", got '" + against + "'");
+                            + ", " + PLAIN_JAVA + ", " + NATIVE + " or " + ARRAYS + ", got '"
+                            + against + "'");
                 };
             });
         }

@@ -35,7 +35,9 @@ final class TestData {
         /** {@link Parameter#allocate} one by one, which packs small tensors back to back. */
         ONE_BY_ONE,
         /** {@link Parameter#allocateBlock}: all in one block. */
-        BLOCK
+        BLOCK,
+        /** Java arrays ({@link Parameter#ofArrays}): tensors a trainer keeps on the heap. */
+        ARRAYS
     }
 
     /** Parameters of the given lengths, allocated as {@code allocation} says, filled. */
@@ -48,11 +50,15 @@ final class TestData {
         } else {
             for (int i = 0; i < lengths.length; i++) {
                 final long bytes = lengths[i] * Float.BYTES;
-                parameters.add(allocation == Allocation.SEPARATE
-                        ? Parameter.wrap(names.get(i),
-                                arena.allocate(bytes, Parameter.ALLOCATION_ALIGNMENT),
-                                arena.allocate(bytes, Parameter.ALLOCATION_ALIGNMENT))
-                        : Parameter.allocate(arena, names.get(i), lengths[i]));
+                parameters.add(switch (allocation) {
+                    case SEPARATE -> Parameter.wrap(names.get(i),
+                            arena.allocate(bytes, Parameter.ALLOCATION_ALIGNMENT),
+                            arena.allocate(bytes, Parameter.ALLOCATION_ALIGNMENT));
+                    case ARRAYS -> Parameter.ofArrays(names.get(i),
+                            new float[Math.toIntExact(lengths[i])],
+                            new float[Math.toIntExact(lengths[i])]);
+                    default -> Parameter.allocate(arena, names.get(i), lengths[i]);
+                });
             }
         }
         for (int i = 0; i < lengths.length; i++) {
