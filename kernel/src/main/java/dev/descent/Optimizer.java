@@ -539,9 +539,9 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
                     values = stagedValues[k];
                     grad = stagedGrad[k];
                     state = runChunkState[r][(int) chunk];
-                    stage(runGrad[r], from, grad, offset, end - from, true);
+                    copyFloats(runGrad[r], from, grad, offset, end - from);
                     if (!clamp) {
-                        stage(runValues[r], from, values, offset, end - from, true);
+                        copyFloats(runValues[r], from, values, offset, end - from);
                     }
                 }
                 if (clamp) {
@@ -549,23 +549,24 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
                 } else {
                     update(runGroup[r], values, grad, state, offset, end - from);
                 }
-                if (staged) {
-                    stage(clamp ? runGrad[r] : runValues[r], from, clamp ? grad : values, offset,
-                            end - from, false);
+                if (staged && clamp) {
+                    copyFloats(grad, offset, runGrad[r], from, end - from);
+                } else if (staged) {
+                    copyFloats(values, offset, runValues[r], from, end - from);
                 }
                 from = end;
             }
         }
     }
 
-    /** Copies {@code count} floats from {@code array} at {@code at} to {@code copy} at {@code copyAt}, or back. */
-    private static void stage(MemorySegment array, long at, MemorySegment copy, long copyAt,
-                              long count, boolean in) {
-        if (in) {
-            MemorySegment.copy(array, at * Float.BYTES, copy, copyAt * Float.BYTES, count * Float.BYTES);
-        } else {
-            MemorySegment.copy(copy, copyAt * Float.BYTES, array, at * Float.BYTES, count * Float.BYTES);
-        }
+    /**
+     * Copies {@code count} floats from element {@code from} of {@code source} to element
+     * {@code at} of {@code target}.
+     */
+    private static void copyFloats(MemorySegment source, long from, MemorySegment target, long at,
+                                   long count) {
+        MemorySegment.copy(source, from * Float.BYTES, target, at * Float.BYTES,
+                count * Float.BYTES);
     }
 
     /**
@@ -587,7 +588,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             MemorySegment grad = parameters[i].grad();
             long from = offset;
             if (!grad.isNative()) { // a block starts the kernel's partial sums: same bits in a copy
-                stage(grad, offset, stagedGrad[k], 0, count, true);
+                copyFloats(grad, offset, stagedGrad[k], 0, count);
                 grad = stagedGrad[k];
                 from = 0;
             }
@@ -602,7 +603,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
 
     /** {@code state}'s tensors cut into slices of {@link #STAGING_CHUNK}, chunk by chunk. */
     private static MemorySegment[][] chunks(MemorySegment[] state, long elements) {
-        final MemorySegment[][] chunks = new MemorySegment[(int) ceilDiv(elements, STAGING_CHUNK)][];
+        final MemorySegment[][] chunks =
+                new MemorySegment[(int) ceilDiv(elements, STAGING_CHUNK)][];
         for (int c = 0; c < chunks.length; c++) {
             final long start = c * STAGING_CHUNK;
             final long length = Math.min(STAGING_CHUNK, elements - start);
