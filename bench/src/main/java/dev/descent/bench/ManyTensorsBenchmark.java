@@ -25,11 +25,13 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * allocated one by one with {@code Parameter.allocate} ({@code model}), which packs the small
  * ones back to back so that Descent steps them in a few runs; in one block ({@code block},
  * {@code Parameter.allocateBlock}), one run; or each in memory of its own that the trainer
- * allocated and wrapped ({@code separate}), one pass per tensor. The model is a GPT-style
- * decoder of {@value #LAYERS} layers: token and position
- * embeddings, per layer two LayerNorms, the attention's fused QKV and output projections and the
- * MLP, each weight with its bias, and a final LayerNorm; {@value #TENSORS} tensors in all, the
- * smallest {@code width} floats long. Width 32 (575,296 parameters) sits in L3, width 256
+ * allocated and wrapped ({@code separate}), one pass per tensor. Not in the default runs,
+ * {@code slices} wraps each tensor's part of one block on its own: one pass per tensor over the
+ * block's memory, which separates the cost of the passes from that of scattered memory. The
+ * model is a GPT-style decoder of {@value #LAYERS} layers: token and position embeddings, per
+ * layer two LayerNorms, the attention's fused QKV and output projections and the MLP, each
+ * weight with its bias, and a final LayerNorm; {@value #TENSORS} tensors in all, the smallest
+ * {@code width} floats long. Width 32 (575,296 parameters) sits in L3, width 256
  * (21,117,440) in DRAM. Scores are steps per second; multiply by {@link #totalLength} for
  * parameters per second.
  */
@@ -52,6 +54,8 @@ public class ManyTensorsBenchmark {
     static final String MODEL = "model";
     static final String BLOCK = "block";
     static final String SEPARATE = "separate";
+    /** Diagnostic, not in the default runs: one pass per tensor over one block's memory. */
+    static final String SLICES = "slices";
     static final String FLAT = "flat";
     /** How many layouts a run of this benchmark measures. */
     static final int LAYOUTS = 4;
@@ -102,10 +106,13 @@ public class ManyTensorsBenchmark {
                     TestData.Allocation.BLOCK, threads, benchmark);
             case SEPARATE -> new DescentFixture(kernel, tensorLengths(width),
                     TestData.Allocation.SEPARATE, threads, benchmark);
+            case SLICES -> new DescentFixture(kernel, tensorLengths(width),
+                    TestData.Allocation.SLICES, threads, benchmark);
             case FLAT -> new DescentFixture(kernel, new long[] {totalLength(width)}, threads,
                     benchmark);
             default -> throw new IllegalArgumentException("layout must be " + MODEL + ", "
-                    + BLOCK + ", " + SEPARATE + " or " + FLAT + ", got '" + layout + "'");
+                    + BLOCK + ", " + SEPARATE + ", " + SLICES + " or " + FLAT + ", got '"
+                    + layout + "'");
         };
     }
 

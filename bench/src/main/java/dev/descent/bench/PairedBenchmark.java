@@ -167,8 +167,8 @@ public class PairedBenchmark {
             final int n = Threads.count(threads);
             if (layout.equals(ManyTensorsBenchmark.FLAT)) {
                 throw new IllegalArgumentException("layout must be " + ManyTensorsBenchmark.MODEL
-                        + ", " + ManyTensorsBenchmark.BLOCK + " or "
-                        + ManyTensorsBenchmark.SEPARATE + ", got '" + layout
+                        + ", " + ManyTensorsBenchmark.BLOCK + ", " + ManyTensorsBenchmark.SEPARATE
+                        + " or " + ManyTensorsBenchmark.SLICES + ", got '" + layout
                         + "': the flat tensor is the baseline");
             }
             openSides(() -> {

@@ -37,7 +37,14 @@ final class TestData {
         /** {@link Parameter#allocateBlock}: all in one block. */
         BLOCK,
         /** Java arrays ({@link Parameter#ofArrays}): tensors a trainer keeps on the heap. */
-        ARRAYS
+        ARRAYS,
+        /**
+         * The memory of {@link #BLOCK}, each tensor's slices wrapped ({@link Parameter#wrap}) on
+         * their own: one pass per tensor, as {@link #SEPARATE}, over memory laid out as one
+         * block. Against {@code SEPARATE} it tells the cost of a pass per tensor from the cost of
+         * memory scattered by the trainer's allocations.
+         */
+        SLICES
     }
 
     /** Parameters of the given lengths, allocated as {@code allocation} says, filled. */
@@ -47,6 +54,10 @@ final class TestData {
         final List<Parameter> parameters = new ArrayList<>(lengths.length);
         if (allocation == Allocation.BLOCK) {
             parameters.addAll(Parameter.allocateBlock(arena, names, lengths));
+        } else if (allocation == Allocation.SLICES) {
+            for (Parameter p : Parameter.allocateBlock(arena, names, lengths)) {
+                parameters.add(Parameter.wrap(p.name(), p.values(), p.grad()));
+            }
         } else {
             for (int i = 0; i < lengths.length; i++) {
                 final long bytes = lengths[i] * Float.BYTES;

@@ -21,6 +21,13 @@ import java.lang.foreign.MemorySegment;
  * NaN, which on x86 the next operation quiets alike), so skipping it changes no result. Without
  * them Adam at 65,536 floats ran at 1.00-1.02 of the same loop in C instead of 0.93-0.99 (three
  * forks each).
+ *
+ * <p>Pass native memory only. A segment over a Java array is accepted and gives the same bits,
+ * but once one reaches a vector kernel, C2 compiles every load and store of that kernel for both
+ * kinds of memory, and every later call in the JVM pays for it, native memory's included (Adam
+ * over native memory fell from 2.3 to 0.3-0.6 G params/s on an AMD EPYC Zen 3). The optimizers
+ * step Java arrays through off-heap copies of {@link #REDUCTION_BLOCK} elements for that reason;
+ * a trainer calling the kernels itself should do the same.
  */
 public interface UpdateKernels {
 
