@@ -191,15 +191,13 @@ public final class Kernels {
     private static final class NarrowHolder {
         static final int WIDE_BITS = 512;
         static final int NARROW_BITS = 256;
-        static final CacheSizes CACHES = CacheSizes.readFrom(CacheSizes.LINUX_CPU0_CACHES);
-        static final UpdateKernels NARROW = narrowIfUseful();
+        /** Read only where a narrower copy could run: elsewhere nothing depends on them. */
+        static final CacheSizes CACHES = provider().vectorBitSize() == WIDE_BITS
+                && System.getProperty(VECTOR_BITS_PROP_NAME) == null
+                ? CacheSizes.readFrom(CacheSizes.LINUX_CPU0_CACHES) : CacheSizes.UNKNOWN;
+        static final UpdateKernels NARROW = CACHES.known() ? makeNarrow() : null;
 
-        private static UpdateKernels narrowIfUseful() {
-            final UpdateKernels wide = provider();
-            if (wide.vectorBitSize() != WIDE_BITS || System.getProperty(VECTOR_BITS_PROP_NAME) != null
-                    || !CACHES.known()) {
-                return null;
-            }
+        private static UpdateKernels makeNarrow() {
             try {
                 return (UpdateKernels) Class.forName(PANAMA_CLASS_NAME)
                         .getMethod("withBits", int.class).invoke(null, NARROW_BITS);
