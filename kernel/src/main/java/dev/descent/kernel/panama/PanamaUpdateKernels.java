@@ -3,11 +3,7 @@ package dev.descent.kernel.panama;
 import dev.descent.kernel.Kernels;
 import dev.descent.kernel.ScalarUpdateKernels;
 import dev.descent.kernel.UpdateKernels;
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.constant.ConstantDescs;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -19,15 +15,15 @@ import jdk.incubator.vector.VectorSpecies;
  * The update loops on {@code jdk.incubator.vector}: the body of each is the scalar loop of
  * {@link ScalarUpdateKernels} lane by lane, the tail is that scalar loop itself.
  *
- * <p>The species is a static final so C2 can intrinsify every operation: one width per class.
- * This class has the JVM's width, {@value Kernels#VECTOR_BITS_PROP_NAME} or the preferred one
- * (see {@link Kernels#vectorBits}); {@link #withBits} makes a copy of the class at another width.
- * Loaded by name only after the incubator module is known to be present.
+ * <p>The species is a static final so C2 can intrinsify every operation; it is fixed per JVM by
+ * {@value Kernels#VECTOR_BITS_PROP_NAME} (default: see {@link Kernels#vectorBits}). Loaded by
+ * name only after the incubator module is known to be present.
  */
 public final class PanamaUpdateKernels implements UpdateKernels {
 
     private static final VectorSpecies<Float> SPECIES = VectorSpecies.of(float.class,
-            VectorShape.forBitSize(bitsOfThisCopy()));
+            VectorShape.forBitSize(checkedBits(
+                    Kernels.vectorBits(FloatVector.SPECIES_PREFERRED.vectorBitSize()))));
     private static final int LANES = SPECIES.length();
     /** Doubles of the kernel's width, for reductions, and floats of as many lanes (half the bits). */
     private static final VectorSpecies<Double> WIDE = VectorSpecies.of(double.class, SPECIES.vectorShape());
@@ -39,47 +35,6 @@ public final class PanamaUpdateKernels implements UpdateKernels {
 
     /** Called reflectively by {@link Kernels} once the module check has passed. */
     public PanamaUpdateKernels() {
-    }
-
-    /**
-     * These kernels at {@code bits} wide vectors, whatever this JVM's width; called reflectively
-     * by {@link Kernels}. A width needs a class of its own, since C2 compiles vector code only for
-     * a species it knows as a constant: the copy is a hidden class defined from this class's own
-     * bytes, with the width as its class data, so the loops exist once in the source.
-     *
-     * @throws IllegalArgumentException if {@code bits} is not 128, 256 or 512, or wider than the
-     *     JVM's preferred vectors (which C2 would not compile to vector instructions)
-     */
-    public static UpdateKernels withBits(int bits) {
-        final int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        if ((bits != 128 && bits != 256 && bits != 512) || bits > preferred) {
-            throw new IllegalArgumentException("bits must be 128, 256 or 512 and at most the"
-                    + " JVM's preferred vector width, " + preferred + ", got " + bits);
-        }
-        final String file = PanamaUpdateKernels.class.getSimpleName() + ".class";
-        try (InputStream in = PanamaUpdateKernels.class.getResourceAsStream(file)) {
-            if (in == null) {
-                throw new IllegalStateException("cannot read " + file + " to copy it");
-            }
-            final MethodHandles.Lookup copy = MethodHandles.lookup()
-                    .defineHiddenClassWithClassData(in.readAllBytes(), bits, true);
-            return (UpdateKernels) copy.lookupClass().getConstructor().newInstance();
-        } catch (IOException | ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot make the " + bits + "-bit kernels", e);
-        }
-    }
-
-    /** The width of this class: a copy's class data (see {@link #withBits}), else the JVM's. */
-    private static int bitsOfThisCopy() {
-        final MethodHandles.Lookup self = MethodHandles.lookup();
-        if (self.lookupClass().isHidden()) {
-            try {
-                return MethodHandles.classData(self, ConstantDescs.DEFAULT_NAME, Integer.class);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException("a class can read its own class data", e);
-            }
-        }
-        return checkedBits(Kernels.vectorBits(FloatVector.SPECIES_PREFERRED.vectorBitSize()));
     }
 
     @Override
