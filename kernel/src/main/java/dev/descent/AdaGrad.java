@@ -63,6 +63,11 @@ public final class AdaGrad extends Optimizer<AdaGrad.Config> {
     }
 
     @Override
+    boolean divideBound() {
+        return true;
+    }
+
+    @Override
     void update(int groupIndex, MemorySegment values, MemorySegment grad, MemorySegment[] state,
                 long offset, long count) {
         final Config c = groups().get(groupIndex).config();

@@ -98,6 +98,11 @@ public final class Adam extends Optimizer<Adam.Config> {
     }
 
     @Override
+    boolean divideBound() {
+        return true;
+    }
+
+    @Override
     void update(int groupIndex, MemorySegment values, MemorySegment grad, MemorySegment[] state,
                 long offset, long count) {
         final Config c = groups().get(groupIndex).config();

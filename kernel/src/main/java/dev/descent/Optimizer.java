@@ -71,7 +71,12 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     private static final long MIN_ELEMENTS_PER_THREAD =
             Long.getLong(MIN_ELEMENTS_PER_THREAD_PROP_NAME, MIN_ELEMENTS_PER_THREAD_DEFAULT);
 
-    final UpdateKernels kernels = Kernels.provider();
+    /**
+     * The kernels the updates run on: the provider's until the first step picks the vector width
+     * for this optimizer's size and thread count ({@link Kernels#forWorkingSet}); every width
+     * gives the same bits.
+     */
+    UpdateKernels kernels = Kernels.provider();
     private final List<ParameterGroup<C>> groups;
     private final Parameter[] parameters;
     private final int[] groupOfParameter;
@@ -309,6 +314,12 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
                 && b.blockOffset() == a.blockOffset() + Parameter.paddedLength(a.length());
     }
 
+    /**
+     * Whether the update divides and takes square roots, which bounds it in cache, rather than
+     * only multiplying and adding; see {@link Kernels#forWorkingSet}.
+     */
+    abstract boolean divideBound();
+
     /** The names of the state tensors a parameter of a group with {@code config} carries. */
     abstract List<String> stateNames(C config);
 
@@ -463,7 +474,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * the memory (fixed when a segment is made) changes later.
      */
     private void planShares() {
-        planWorkers();
+        final int stepping = planWorkers();
+        kernels = Kernels.forWorkingSet(workingSetBytes() / stepping, divideBound());
         if (Arrays.stream(runChunkState).anyMatch(Objects::nonNull)) {
             stagedValues = new MemorySegment[shares];
             stagedGrad = new MemorySegment[shares];
@@ -474,12 +486,13 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         }
     }
 
-    private void planWorkers() {
+    /** Starts the workers a step needs, if any, and cuts the shares; returns the threads that step. */
+    private int planWorkers() {
         final long total = runStarts[runGroup.length];
         final long wanted = Math.min(threads, total / MIN_ELEMENTS_PER_THREAD);
         if (wanted < 2) {
             shares = 1;
-            return;
+            return 1;
         }
         final StepWorkers started = new StepWorkers(threads - 1, this::runShare,
                 getClass().getSimpleName());
@@ -487,7 +500,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             if (!started.canAccess(sample)) {
                 started.close(); // memory confined to the caller's thread: only it may step
                 shares = 1;
-                return;
+                return 1;
             }
         }
         workers = started;
@@ -500,6 +513,16 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         }
         shareStarts[count] = total;
         shares = count;
+        return (int) wanted;
+    }
+
+    /** The bytes a step reads and writes: every run's values, gradients and state, once. */
+    private long workingSetBytes() {
+        long bytes = 0;
+        for (int r = 0; r < runGroup.length; r++) {
+            bytes += (runStarts[r + 1] - runStarts[r]) * (2 + runState[r].length) * Float.BYTES;
+        }
+        return bytes;
     }
 
     /**

@@ -65,6 +65,11 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
     }
 
     @Override
+    boolean divideBound() {
+        return true;
+    }
+
+    @Override
     void update(int groupIndex, MemorySegment values, MemorySegment grad, MemorySegment[] state,
                 long offset, long count) {
         final ParameterGroup<Config> group = groups().get(groupIndex);

@@ -70,6 +70,11 @@ public final class Sgd extends Optimizer<Sgd.Config> {
     }
 
     @Override
+    boolean divideBound() {
+        return false;
+    }
+
+    @Override
     void update(int groupIndex, MemorySegment values, MemorySegment grad, MemorySegment[] state,
                 long offset, long count) {
         final Config c = groups().get(groupIndex).config();

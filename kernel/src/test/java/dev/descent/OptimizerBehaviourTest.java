@@ -556,4 +556,38 @@ final class OptimizerBehaviourTest {
             }
         }
     }
+
+    /**
+     * Until its first step an optimizer reports the provider's kernels; the step picks those for
+     * its working set: values, gradients and every state tensor, per thread.
+     */
+    @Test
+    void theFirstStepPicksTheKernelsForItsWorkingSet() {
+        record Case(String what, Function<List<Parameter>, Optimizer<?>> build, long[] lengths,
+                    int tensors, boolean divideBound) { }
+        final List<Case> cases = List.of(
+                new Case("SGD", ps -> Sgd.builder().threads(1).build(ps), new long[] {4096}, 2,
+                        false),
+                new Case("SGD momentum", ps -> Sgd.builder().momentum(0.9).threads(1).build(ps),
+                        new long[] {16384, 112}, 3, false),
+                new Case("AdaGrad", ps -> AdaGrad.builder().threads(1).build(ps),
+                        new long[] {65536}, 3, true),
+                new Case("AMSGrad", ps -> Adam.builder().amsgrad(true).threads(1).build(ps),
+                        new long[] {8192, 8192}, 5, true));
+        for (Case c : cases) {
+            try (Arena arena = Arena.ofConfined()) {
+                final List<Parameter> params = new ArrayList<>();
+                for (int i = 0; i < c.lengths().length; i++) {
+                    params.add(Parameter.allocate(arena, "p" + i, c.lengths()[i]));
+                }
+                try (Optimizer<?> optimizer = c.build().apply(params)) {
+                    assertEquals(Kernels.provider().name(), optimizer.kernelName(), c.what());
+                    optimizer.step();
+                    final long bytes = Arrays.stream(c.lengths()).sum() * c.tensors() * Float.BYTES;
+                    assertEquals(Kernels.forWorkingSet(bytes, c.divideBound()).name(),
+                            optimizer.kernelName(), c.what() + ", " + bytes + " bytes");
+                }
+            }
+        }
+    }
 }

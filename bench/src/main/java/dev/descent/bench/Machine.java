@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param cores processors available to the JVM
  * @param simdFlags the CPU's SIMD feature flags (SSE4.2 and up)
  * @param jdk the JDK's version and VM name
- * @param kernel the Descent kernel this JVM chose, e.g. {@code panama-512}
+ * @param kernel the Descent kernel this JVM chose, e.g. {@code panama-512}, with the narrower
+ *     copy it steps with where that is faster, e.g. {@code panama-512/256}
  */
 record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String kernel) {
 
@@ -32,7 +33,8 @@ record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String
         return new Machine(cpuName(cpuInfo),
                 Runtime.getRuntime().availableProcessors(), flags,
                 Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
-                Kernels.provider().name());
+                Kernels.provider().name() + Kernels.narrow()
+                        .map(narrow -> "/" + narrow.vectorBitSize()).orElse(""));
     }
 
     /** Lines for the head of a report. */
@@ -58,9 +60,12 @@ record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String
     }
 
     private String vectorWidth() {
-        return kernel.startsWith("panama-")
-                ? kernel.substring("panama-".length()) + "-bit vectors"
-                : "no vectors: start the JVM with " + Kernels.VECTOR_MODULE_FLAG;
+        if (!kernel.startsWith("panama-")) {
+            return "no vectors: start the JVM with " + Kernels.VECTOR_MODULE_FLAG;
+        }
+        final String[] widths = kernel.substring("panama-".length()).split("/");
+        return widths[0] + "-bit vectors" + (widths.length > 1
+                ? ", " + widths[1] + "-bit where faster in cache (Kernels.forWorkingSet)" : "");
     }
 
     // The flags that decide which vector width and instructions C2 may use.

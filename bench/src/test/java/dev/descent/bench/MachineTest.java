@@ -19,4 +19,18 @@ class MachineTest {
     void cpuNameIsTheModelNameAloneWithoutTheNumbers() {
         assertEquals("Some CPU", Machine.cpuName(List.of("model name\t: Some CPU")));
     }
+
+    @Test
+    void theKernelLineNamesTheWidthsAndTheMissingFlag() {
+        assertEquals("Kernel: panama-512/256 (512-bit vectors, 256-bit where faster in cache"
+                + " (Kernels.forWorkingSet))", kernelLine("panama-512/256"));
+        assertEquals("Kernel: panama-256 (256-bit vectors)", kernelLine("panama-256"));
+        assertEquals("Kernel: scalar (no vectors: start the JVM with --add-modules"
+                + " jdk.incubator.vector)", kernelLine("scalar"));
+    }
+
+    private static String kernelLine(String kernel) {
+        final String report = new Machine("cpu", 2, List.of(), "jdk", kernel).describe();
+        return report.substring(report.indexOf("Kernel: "));
+    }
 }

@@ -15,10 +15,19 @@ public final class Kernels {
     public static final String KERNEL_PROP_NAME = "descent.kernel";
     /** Default of {@link #KERNEL_PROP_NAME}: the vector kernels when the JVM can run them. */
     public static final String KERNEL_DEFAULT = "auto";
-    /** System property that fixes the vector width in bits: 128, 256 or 512. */
+    /**
+     * System property that fixes the vector width in bits: 128, 256 or 512. Unset, the kernels
+     * use the JVM's preferred width, and 512-bit CPUs also 256 where that is faster (see
+     * {@link #forWorkingSet}).
+     */
     public static final String VECTOR_BITS_PROP_NAME = "descent.kernel.vectorBits";
     /** The JVM option without which only the scalar kernels can run. */
     public static final String VECTOR_MODULE_FLAG = "--add-modules jdk.incubator.vector";
+
+    /** How many L2s' worth of data the divide-bound kernels run faster on narrower vectors. */
+    static final long DIVIDE_BOUND_NARROW_L2S = 4;
+    /** How many L1s' worth of data the SGD family runs faster on the widest vectors. */
+    static final long STREAMING_WIDE_L1S = 2;
 
     static final String VECTOR_MODULE_NAME = "jdk.incubator.vector";
     static final String PANAMA_CLASS_NAME = "dev.descent.kernel.panama.PanamaUpdateKernels";
@@ -44,6 +53,55 @@ public final class Kernels {
      */
     public static Optional<UpdateKernels> panama() {
         return Optional.ofNullable(PanamaHolder.PANAMA);
+    }
+
+    /**
+     * The kernels for a step whose values, gradients and state take {@code bytesPerThread} bytes
+     * per thread: {@link #provider()}, or, on a CPU whose preferred vectors are 512 bits wide and
+     * whose cache sizes are known, the same kernels at 256 bits where those are faster. Both give
+     * the same bits. Measured on an Intel Xeon (Sapphire Rapids class, 48 KiB L1d and 2 MiB L2
+     * per core; {@code PairedBenchmark.step} against the same loops in C, 512 → 256 bits): Intel
+     * splits a 512-bit divide or square root in three, so the kernels that divide (AdaGrad,
+     * RMSProp, Adam) gain 6-9% at 256 bits wherever the divider rather than memory bounds them,
+     * up to a few times the L2 (Adam at 4,096 elements 0.92 → 0.98 of C, at 131,072 0.94 →
+     * 1.01); with 16,777,216 elements in DRAM 512 bits are 0-2% faster. The SGD family gains
+     * 7-9% at 256 bits once its data spills out of L1 into L2 (SGD at 16,384 elements 0.93 →
+     * 1.00, momentum at 65,536 0.93 → 0.99), while 512 bits are 6-56% faster where it fits in
+     * about twice the L1 (SGD at 4,096 1.27 against 1.00) and 6% faster in DRAM.
+     *
+     * @param bytesPerThread what one thread's part of a step reads and writes, counting each
+     *     tensor once
+     * @param divideBound whether the kernel divides and takes square roots (AdaGrad, RMSProp,
+     *     Adam and its variants) rather than only multiplying and adding (the SGD family)
+     */
+    public static UpdateKernels forWorkingSet(long bytesPerThread, boolean divideBound) {
+        final UpdateKernels narrow = NarrowHolder.NARROW;
+        return narrow != null && narrowerIsFaster(bytesPerThread, divideBound, NarrowHolder.CACHES)
+                ? narrow : provider();
+    }
+
+    /**
+     * The rule of {@link #forWorkingSet}, for a CPU with the given caches: the divide-bound
+     * kernels up to {@value #DIVIDE_BOUND_NARROW_L2S} times the L2, the others above
+     * {@value #STREAMING_WIDE_L1S} times the L1 and up to the L2.
+     */
+    static boolean narrowerIsFaster(long bytesPerThread, boolean divideBound, CacheSizes caches) {
+        if (!caches.known()) {
+            return false;
+        }
+        if (divideBound) {
+            return bytesPerThread <= DIVIDE_BOUND_NARROW_L2S * caches.l2Bytes();
+        }
+        return bytesPerThread > STREAMING_WIDE_L1S * caches.l1DataBytes()
+                && bytesPerThread <= caches.l2Bytes();
+    }
+
+    /**
+     * The 256-bit copy of the kernels that {@link #forWorkingSet} picks where it is faster, if
+     * this JVM has one; for tests and reports.
+     */
+    public static Optional<UpdateKernels> narrow() {
+        return Optional.ofNullable(NarrowHolder.NARROW);
     }
 
     /**
@@ -124,6 +182,31 @@ public final class Kernels {
     private static final class Holder {
         static final UpdateKernels PROVIDER = select(System.getProperty(KERNEL_PROP_NAME),
                 vectorModulePresent(), Kernels::loadPanama, LOG);
+    }
+
+    /**
+     * The 256-bit copy of the kernels when the provider is the 512-bit Panama one of its own
+     * choice (no {@value #VECTOR_BITS_PROP_NAME}), else null; made on first use.
+     */
+    private static final class NarrowHolder {
+        static final int WIDE_BITS = 512;
+        static final int NARROW_BITS = 256;
+        /** Read only where a narrower copy could run: elsewhere nothing depends on them. */
+        static final CacheSizes CACHES = provider().vectorBitSize() == WIDE_BITS
+                && System.getProperty(VECTOR_BITS_PROP_NAME) == null
+                ? CacheSizes.readFrom(CacheSizes.LINUX_CPU0_CACHES) : CacheSizes.UNKNOWN;
+        static final UpdateKernels NARROW = CACHES.known() ? makeNarrow() : null;
+
+        private static UpdateKernels makeNarrow() {
+            try {
+                return (UpdateKernels) Class.forName(PANAMA_CLASS_NAME)
+                        .getMethod("withBits", int.class).invoke(null, NARROW_BITS);
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                LOG.log(Level.WARNING, "Descent: the " + NARROW_BITS + "-bit kernels could not be"
+                        + " made (" + e + "); steps run at " + WIDE_BITS + " bits at every size.");
+                return null;
+            }
+        }
     }
 
     private static final class PanamaHolder {

@@ -2,15 +2,18 @@ package dev.descent.kernel;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
+import dev.descent.kernel.panama.PanamaUpdateKernels;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * compared bit for bit ({@code Float.floatToRawIntBits}) after several steps.
  *
  * <p>Surefire runs this class once per width (128, 256, 512 bits); equality with scalar at each
- * width is equality across widths. The kernels are warmed up first so that the comparison runs
+ * width is equality across widths. Each run also tests the copy of the kernels at half its width
+ * ({@link PanamaUpdateKernels#withBits}), the kind of copy {@link Kernels#forWorkingSet} steps
+ * with where narrower vectors are faster. The kernels are warmed up first so that the comparison runs
  * on C2's intrinsified vector code, not on the interpreter's lane-by-lane fallback.
  */
 class KernelEquivalenceTest {
@@ -39,7 +44,8 @@ class KernelEquivalenceTest {
     private static final int SEGMENTS = 5;
 
     private static final UpdateKernels SCALAR = Kernels.scalar();
-    private static UpdateKernels vector;
+    /** The kernels at this run's width, then the copy at half that width when there is one. */
+    private static List<UpdateKernels> vectors;
     private static Arena arena;
 
     /** One kernel with one set of options, applied at a given step (scalars vary per step). */
@@ -116,18 +122,26 @@ class KernelEquivalenceTest {
 
     @BeforeAll
     static void warmUp() {
-        vector = Kernels.panama().orElseThrow(() -> new AssertionError(
+        final UpdateKernels configured = Kernels.panama().orElseThrow(() -> new AssertionError(
                 "the Panama kernels must load in this run (is --add-modules set?)"));
+        final int half = configured.vectorBitSize() / 2;
+        vectors = half < 128 ? List.of(configured)
+                : List.of(configured, PanamaUpdateKernels.withBits(half));
         arena = Arena.ofShared();
         final List<Case> cases = cases();
         final MemorySegment[] segments = randomSegments(WARM_UP_SIZE, new SplittableRandom(1));
         for (int round = 0; round < WARM_UP_ROUNDS; round++) {
             for (Case c : cases) {
-                c.variant().apply(vector, segments, 0, WARM_UP_SIZE, 1 + round % 3);
+                for (UpdateKernels vector : vectors) {
+                    c.variant().apply(vector, segments, 0, WARM_UP_SIZE, 1 + round % 3);
+                }
                 c.variant().apply(SCALAR, segments, 0, WARM_UP_SIZE, 1 + round % 3);
             }
             for (int scale = 0; scale < 3; scale++) {
-                vector.sumOfSquares(segments[1], scale, WARM_UP_SIZE - scale, 1f / (1 << scale));
+                for (UpdateKernels vector : vectors) {
+                    vector.sumOfSquares(segments[1], scale, WARM_UP_SIZE - scale,
+                            1f / (1 << scale));
+                }
             }
             // Values drift towards extremes over many rounds; start again from fresh ones.
             if (round % 50 == 49) {
@@ -143,11 +157,29 @@ class KernelEquivalenceTest {
 
     @Test
     void theVectorKernelsHaveTheConfiguredWidth() {
+        final UpdateKernels vector = vectors.get(0);
         final String bits = System.getProperty(Kernels.VECTOR_BITS_PROP_NAME);
         if (bits != null) {
             assertEquals(Integer.parseInt(bits), vector.vectorBitSize(), vector.name());
         }
-        assertEquals("panama-" + vector.vectorBitSize(), vector.name());
+        for (UpdateKernels k : vectors) {
+            assertEquals("panama-" + k.vectorBitSize(), k.name());
+        }
+        if (vectors.size() > 1) {
+            assertEquals(vector.vectorBitSize() / 2, vectors.get(1).vectorBitSize());
+            assertTrue(vectors.get(1).getClass().isHidden(), vectors.get(1).getClass().getName());
+        }
+    }
+
+    @Test
+    void aCopyIsRefusedAtAWidthTheJvmCannotCompile() {
+        final int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        for (int bits : new int[] {0, 64, 100, 1024, preferred * 2}) {
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> PanamaUpdateKernels.withBits(bits), "bits " + bits);
+            assertTrue(e.getMessage().contains("got " + bits)
+                    && e.getMessage().contains(String.valueOf(preferred)), e.getMessage());
+        }
     }
 
     @ParameterizedTest(name = "{0}, size {1}")
@@ -157,12 +189,17 @@ class KernelEquivalenceTest {
             final long total = offset + size + 5;
             final SplittableRandom random = new SplittableRandom(31L * size + offset);
             final MemorySegment[] expected = randomSegments(total, random);
-            final MemorySegment[] actual = copies(expected);
+            final MemorySegment[] start = copies(expected);
             for (int step = 1; step <= STEPS; step++) {
                 c.variant().apply(SCALAR, expected, offset, size, step);
-                c.variant().apply(vector, actual, offset, size, step);
             }
-            assertBitIdentical(c + " offset " + offset, expected, actual, total);
+            for (UpdateKernels vector : vectors) {
+                final MemorySegment[] actual = copies(start);
+                for (int step = 1; step <= STEPS; step++) {
+                    c.variant().apply(vector, actual, offset, size, step);
+                }
+                assertBitIdentical(c + " offset " + offset, vector, expected, actual, total);
+            }
         }
     }
 
@@ -185,10 +222,13 @@ class KernelEquivalenceTest {
                 new SplittableRandom(17L * size + offset));
         for (float scale : new float[] {1f, -0.5f, 1f / 65536}) {
             final double expected = SCALAR.sumOfSquares(segments[1], offset, size, scale);
-            final double actual = vector.sumOfSquares(segments[1], offset, size, scale);
-            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(actual),
-                    "size " + size + " offset " + offset + " scale " + scale + ": scalar "
-                            + expected + ", " + vector.name() + " " + actual);
+            for (UpdateKernels vector : vectors) {
+                final double actual = vector.sumOfSquares(segments[1], offset, size, scale);
+                assertEquals(Double.doubleToRawLongBits(expected),
+                        Double.doubleToRawLongBits(actual), "size " + size + " offset " + offset
+                                + " scale " + scale + ": scalar " + expected + ", "
+                                + vector.name() + " " + actual);
+            }
             // And it is the sum it claims to be: every square is exact in double, so only the
             // additions round, each by at most half an ulp of a partial sum.
             double plain = 0;
@@ -208,7 +248,7 @@ class KernelEquivalenceTest {
             for (long at : new long[] {0, 37, 99}) {
                 final float saved = segments[1].getAtIndex(JAVA_FLOAT, at);
                 segments[1].setAtIndex(JAVA_FLOAT, at, bad);
-                for (UpdateKernels k : List.of(SCALAR, vector)) {
+                for (UpdateKernels k : kernelsUnderTest()) {
                     final double sum = k.sumOfSquares(segments[1], 0, 100, 0.5f);
                     assertTrue(!Double.isFinite(sum), k.name() + " with " + bad + " at " + at);
                 }
@@ -218,8 +258,16 @@ class KernelEquivalenceTest {
         // The largest finite floats square far below double's range.
         segments[1].fill((byte) 0);
         segments[1].setAtIndex(JAVA_FLOAT, 3, Float.MAX_VALUE);
-        assertEquals((double) Float.MAX_VALUE * Float.MAX_VALUE,
-                vector.sumOfSquares(segments[1], 0, 100, 1f));
+        for (UpdateKernels k : kernelsUnderTest()) {
+            assertEquals((double) Float.MAX_VALUE * Float.MAX_VALUE,
+                    k.sumOfSquares(segments[1], 0, 100, 1f), k.name());
+        }
+    }
+
+    private static List<UpdateKernels> kernelsUnderTest() {
+        final List<UpdateKernels> all = new ArrayList<>(vectors);
+        all.add(0, SCALAR);
+        return all;
     }
 
     private static MemorySegment[] randomSegments(long length, SplittableRandom random) {
@@ -262,8 +310,9 @@ class KernelEquivalenceTest {
         return copies;
     }
 
-    private static void assertBitIdentical(String what, MemorySegment[] expected,
-                                           MemorySegment[] actual, long length) {
+    private static void assertBitIdentical(String what, UpdateKernels vector,
+                                           MemorySegment[] expected, MemorySegment[] actual,
+                                           long length) {
         for (int k = 0; k < expected.length; k++) {
             for (long i = 0; i < length; i++) {
                 final float e = expected[k].getAtIndex(JAVA_FLOAT, i);

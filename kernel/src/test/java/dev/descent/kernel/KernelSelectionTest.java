@@ -1,12 +1,16 @@
 package dev.descent.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ResourceBundle;
@@ -14,6 +18,7 @@ import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Which implementation each surefire run chose, the single warning of the scalar fallback, and
@@ -106,6 +111,76 @@ class KernelSelectionTest {
                 () -> Kernels.vectorBits("1024", 512));
         assertTrue(e.getMessage().contains(Kernels.VECTOR_BITS_PROP_NAME)
                 && e.getMessage().contains("'1024'"), e.getMessage());
+    }
+
+    @Test
+    void narrowerVectorsWhereTheDividerOrTheL2BoundsTheStep() {
+        final CacheSizes caches = new CacheSizes(48 << 10, 2 << 20);
+        final long l1 = caches.l1DataBytes();
+        final long l2 = caches.l2Bytes();
+        // Divide-bound: from the smallest step up to four L2s.
+        assertTrue(Kernels.narrowerIsFaster(1, true, caches));
+        assertTrue(Kernels.narrowerIsFaster(4 * l2, true, caches));
+        assertFalse(Kernels.narrowerIsFaster(4 * l2 + 1, true, caches));
+        // The SGD family: above two L1s, up to one L2.
+        assertFalse(Kernels.narrowerIsFaster(1, false, caches));
+        assertFalse(Kernels.narrowerIsFaster(2 * l1, false, caches));
+        assertTrue(Kernels.narrowerIsFaster(2 * l1 + 1, false, caches));
+        assertTrue(Kernels.narrowerIsFaster(l2, false, caches));
+        assertFalse(Kernels.narrowerIsFaster(l2 + 1, false, caches));
+        // Caches unknown: the preferred width everywhere.
+        for (CacheSizes unknown : new CacheSizes[] {CacheSizes.UNKNOWN, new CacheSizes(l1, 0),
+            new CacheSizes(0, l2)}) {
+            assertFalse(Kernels.narrowerIsFaster(1, true, unknown), unknown.toString());
+            assertFalse(Kernels.narrowerIsFaster(l2, false, unknown), unknown.toString());
+        }
+    }
+
+    @Test
+    void theNarrowCopyExistsOnlyWhereTheKernelsChoseFiveHundredTwelveBitsThemselves() {
+        final UpdateKernels provider = Kernels.provider();
+        final boolean expected = provider.vectorBitSize() == 512
+                && System.getProperty(Kernels.VECTOR_BITS_PROP_NAME) == null
+                && CacheSizes.readFrom(CacheSizes.LINUX_CPU0_CACHES).known();
+        assertEquals(expected, Kernels.narrow().isPresent(), provider.name());
+        Kernels.narrow().ifPresent(narrow -> assertEquals("panama-256", narrow.name()));
+        // Whatever this machine has, a step is either kind of kernel.
+        for (long bytes : new long[] {0, 1 << 16, 1 << 22, 1L << 40}) {
+            for (boolean divideBound : new boolean[] {false, true}) {
+                final UpdateKernels chosen = Kernels.forWorkingSet(bytes, divideBound);
+                assertTrue(chosen == provider || chosen == Kernels.narrow().orElse(null),
+                        chosen.name());
+            }
+        }
+        assertSame(provider, Kernels.forWorkingSet(1L << 40, true), "DRAM: the widest vectors");
+    }
+
+    @Test
+    void cacheSizesComeFromLinuxCacheDirectories(@TempDir Path dir) throws IOException {
+        cacheIndex(dir, "index0", "1", "Data", "48K");
+        cacheIndex(dir, "index1", "1", "Instruction", "64K");
+        cacheIndex(dir, "index2", "2", "Unified", "2048K");
+        cacheIndex(dir, "index3", "3", "Unified", "491520K");
+        assertEquals(new CacheSizes(48 << 10, 2 << 20), CacheSizes.readFrom(dir));
+        cacheIndex(dir, "index2", "2", "Unified", "1M");
+        assertEquals(new CacheSizes(48 << 10, 1 << 20), CacheSizes.readFrom(dir));
+        cacheIndex(dir, "index2", "2", "Unified", "lots");
+        assertEquals(CacheSizes.UNKNOWN, CacheSizes.readFrom(dir));
+        assertEquals(CacheSizes.UNKNOWN, CacheSizes.readFrom(dir.resolve("missing")));
+        final Path onlyL1 = Files.createDirectory(dir.resolve("onlyL1"));
+        cacheIndex(onlyL1, "index0", "1", "Data", "32K");
+        assertEquals(new CacheSizes(32 << 10, 0), CacheSizes.readFrom(onlyL1));
+        assertFalse(CacheSizes.readFrom(onlyL1).known());
+        assertEquals(4096, CacheSizes.parseSize("4096"));
+        assertEquals(3L << 30, CacheSizes.parseSize("3G"));
+    }
+
+    private static void cacheIndex(Path caches, String index, String level, String type,
+                                   String size) throws IOException {
+        final Path dir = Files.createDirectories(caches.resolve(index));
+        Files.writeString(dir.resolve("level"), level + "\n");
+        Files.writeString(dir.resolve("type"), type + "\n");
+        Files.writeString(dir.resolve("size"), size + "\n");
     }
 
     private static Supplier<UpdateKernels> failingLoader() {

@@ -3,7 +3,11 @@ package dev.descent.kernel.panama;
 import dev.descent.kernel.Kernels;
 import dev.descent.kernel.ScalarUpdateKernels;
 import dev.descent.kernel.UpdateKernels;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.constant.ConstantDescs;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -15,26 +19,74 @@ import jdk.incubator.vector.VectorSpecies;
  * The update loops on {@code jdk.incubator.vector}: the body of each is the scalar loop of
  * {@link ScalarUpdateKernels} lane by lane, the tail is that scalar loop itself.
  *
- * <p>The species is a static final so C2 can intrinsify every operation; it is fixed per JVM by
- * {@value Kernels#VECTOR_BITS_PROP_NAME} (default: see {@link Kernels#vectorBits}). Loaded by
- * name only after the incubator module is known to be present.
+ * <p>The species is a static final so C2 can intrinsify every operation: one width per class.
+ * This class has the JVM's width, {@value Kernels#VECTOR_BITS_PROP_NAME} or the preferred one
+ * (see {@link Kernels#vectorBits}); {@link #withBits} makes a copy of the class at another width.
+ * Loaded by name only after the incubator module is known to be present.
  */
 public final class PanamaUpdateKernels implements UpdateKernels {
 
     private static final VectorSpecies<Float> SPECIES = VectorSpecies.of(float.class,
-            VectorShape.forBitSize(checkedBits(
-                    Kernels.vectorBits(FloatVector.SPECIES_PREFERRED.vectorBitSize()))));
+            VectorShape.forBitSize(bitsOfThisCopy()));
     private static final int LANES = SPECIES.length();
     /** Doubles of the kernel's width, for reductions, and floats of as many lanes (half the bits). */
     private static final VectorSpecies<Double> WIDE = VectorSpecies.of(double.class, SPECIES.vectorShape());
     private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
             VectorShape.forBitSize(SPECIES.vectorBitSize() / 2));
+    /** The concrete classes of those vectors, for casts: see {@link #load}. */
+    private static final Class<? extends FloatVector> VECTOR =
+            SPECIES.vectorType().asSubclass(FloatVector.class);
+    private static final Class<? extends FloatVector> HALF_VECTOR =
+            HALF.vectorType().asSubclass(FloatVector.class);
+    private static final Class<? extends DoubleVector> WIDE_VECTOR =
+            WIDE.vectorType().asSubclass(DoubleVector.class);
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final long FLOAT_BYTES = Float.BYTES;
     private static final ScalarUpdateKernels TAIL = ScalarUpdateKernels.INSTANCE;
 
     /** Called reflectively by {@link Kernels} once the module check has passed. */
     public PanamaUpdateKernels() {
+    }
+
+    /**
+     * These kernels at {@code bits} wide vectors, whatever this JVM's width; called reflectively
+     * by {@link Kernels}. A width needs a class of its own, since C2 compiles vector code only for
+     * a species it knows as a constant: the copy is a hidden class defined from this class's own
+     * bytes, with the width as its class data, so the loops exist once in the source.
+     *
+     * @throws IllegalArgumentException if {@code bits} is not 128, 256 or 512, or wider than the
+     *     JVM's preferred vectors (which C2 would not compile to vector instructions)
+     */
+    public static UpdateKernels withBits(int bits) {
+        final int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        if ((bits != 128 && bits != 256 && bits != 512) || bits > preferred) {
+            throw new IllegalArgumentException("bits must be 128, 256 or 512 and at most the"
+                    + " JVM's preferred vector width, " + preferred + ", got " + bits);
+        }
+        final String file = PanamaUpdateKernels.class.getSimpleName() + ".class";
+        try (InputStream in = PanamaUpdateKernels.class.getResourceAsStream(file)) {
+            if (in == null) {
+                throw new IllegalStateException("cannot read " + file + " to copy it");
+            }
+            final MethodHandles.Lookup copy = MethodHandles.lookup()
+                    .defineHiddenClassWithClassData(in.readAllBytes(), bits, true);
+            return (UpdateKernels) copy.lookupClass().getConstructor().newInstance();
+        } catch (IOException | ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot make the " + bits + "-bit kernels", e);
+        }
+    }
+
+    /** The width of this class: a copy's class data (see {@link #withBits}), else the JVM's. */
+    private static int bitsOfThisCopy() {
+        final MethodHandles.Lookup self = MethodHandles.lookup();
+        if (self.lookupClass().isHidden()) {
+            try {
+                return MethodHandles.classData(self, ConstantDescs.DEFAULT_NAME, Integer.class);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException("a class can read its own class data", e);
+            }
+        }
+        return checkedBits(Kernels.vectorBits(FloatVector.SPECIES_PREFERRED.vectorBitSize()));
     }
 
     @Override
@@ -297,10 +349,14 @@ public final class PanamaUpdateKernels implements UpdateKernels {
                 a5.lane(0), a5.lane(1), a6.lane(0), a6.lane(1), a7.lane(0), a7.lane(1));
     }
 
-    /** {@code scale * grad[i ..]} for the lanes of {@link #WIDE}, widened to double. */
+    /**
+     * {@code scale * grad[i ..]} for the lanes of {@link #WIDE}, widened to double; the load and
+     * the conversion cast to their concrete classes for the reason given at {@link #load}.
+     */
     private static DoubleVector widened(MemorySegment grad, long i, FloatVector scale) {
-        final FloatVector g = FloatVector.fromMemorySegment(HALF, grad, i * FLOAT_BYTES, ORDER);
-        return (DoubleVector) g.mul(scale).convertShape(VectorOperators.F2D, WIDE, 0);
+        final FloatVector g = HALF_VECTOR.cast(
+                FloatVector.fromMemorySegment(HALF, grad, i * FLOAT_BYTES, ORDER));
+        return WIDE_VECTOR.cast(g.mul(scale).convertShape(VectorOperators.F2D, WIDE, 0));
     }
 
     @Override
@@ -348,7 +404,21 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         return FloatVector.broadcast(SPECIES, value);
     }
 
+    /**
+     * A vector from memory, cast to its concrete class. The JDK's load returns the abstract
+     * {@code FloatVector}, and C2 learns the concrete class only once it has inlined the load's
+     * intrinsic, after it has parsed the code that uses the vector. Until then every call on the
+     * vector ({@code v.mul(w)} and the JDK's own calls inside it) is resolved from the type
+     * profiles of the JDK's shared vector code, which every width in the JVM writes to: with the
+     * 512- and 256-bit kernels both running, or any other vector code in the program, those
+     * profiles can name the other width. C2 then speculates wrongly ({@code speculate_class_check}
+     * traps in {@code FloatVector.mul} and at the AMSGrad {@code compare}), the step deoptimizes,
+     * and after a few such traps C2 compiles code that keeps the vector as a heap object: 48 bytes,
+     * the AMSGrad load's payload, allocated per loop iteration, in about one JVM in twenty (one in
+     * five with {@code -XX:+PrintInlining}) that ran both widths. The cast names the class before
+     * anything uses the vector, so no call on it depends on a profile; C2 folds the check away.
+     */
     private static FloatVector load(MemorySegment segment, long byteOffset) {
-        return FloatVector.fromMemorySegment(SPECIES, segment, byteOffset, ORDER);
+        return VECTOR.cast(FloatVector.fromMemorySegment(SPECIES, segment, byteOffset, ORDER));
     }
 }
