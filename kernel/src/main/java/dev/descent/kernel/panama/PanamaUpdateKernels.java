@@ -33,7 +33,10 @@ public final class PanamaUpdateKernels implements UpdateKernels {
     private static final VectorSpecies<Double> WIDE = VectorSpecies.of(double.class, SPECIES.vectorShape());
     private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
             VectorShape.forBitSize(SPECIES.vectorBitSize() / 2));
-    /** The concrete classes of those vectors, for casts: see {@link #load}. */
+    /**
+     * The concrete classes of those vectors. Every vector the JDK makes (a load, a broadcast, a
+     * zero, a conversion) is cast to one of them before use: see {@link #load}.
+     */
     private static final Class<? extends FloatVector> VECTOR =
             SPECIES.vectorType().asSubclass(FloatVector.class);
     private static final Class<? extends FloatVector> HALF_VECTOR =
@@ -275,9 +278,9 @@ public final class PanamaUpdateKernels implements UpdateKernels {
      */
 
     private static double sumOfSquares16(MemorySegment grad, long from, long end, float gradScale) {
-        final FloatVector scale = FloatVector.broadcast(HALF, gradScale);
-        DoubleVector a0 = DoubleVector.zero(WIDE);
-        DoubleVector a1 = DoubleVector.zero(WIDE);
+        final FloatVector scale = HALF_VECTOR.cast(FloatVector.broadcast(HALF, gradScale));
+        DoubleVector a0 = zeroWide();
+        DoubleVector a1 = zeroWide();
         long i = from;
         for (; i + 16 <= end; i += 16) {
             final DoubleVector x0 = widened(grad, i, scale);
@@ -292,11 +295,11 @@ public final class PanamaUpdateKernels implements UpdateKernels {
     }
 
     private static double sumOfSquares8(MemorySegment grad, long from, long end, float gradScale) {
-        final FloatVector scale = FloatVector.broadcast(HALF, gradScale);
-        DoubleVector a0 = DoubleVector.zero(WIDE);
-        DoubleVector a1 = DoubleVector.zero(WIDE);
-        DoubleVector a2 = DoubleVector.zero(WIDE);
-        DoubleVector a3 = DoubleVector.zero(WIDE);
+        final FloatVector scale = HALF_VECTOR.cast(FloatVector.broadcast(HALF, gradScale));
+        DoubleVector a0 = zeroWide();
+        DoubleVector a1 = zeroWide();
+        DoubleVector a2 = zeroWide();
+        DoubleVector a3 = zeroWide();
         long i = from;
         for (; i + 16 <= end; i += 16) {
             final DoubleVector x0 = widened(grad, i, scale);
@@ -315,15 +318,15 @@ public final class PanamaUpdateKernels implements UpdateKernels {
     }
 
     private static double sumOfSquares4(MemorySegment grad, long from, long end, float gradScale) {
-        final FloatVector scale = FloatVector.broadcast(HALF, gradScale);
-        DoubleVector a0 = DoubleVector.zero(WIDE);
-        DoubleVector a1 = DoubleVector.zero(WIDE);
-        DoubleVector a2 = DoubleVector.zero(WIDE);
-        DoubleVector a3 = DoubleVector.zero(WIDE);
-        DoubleVector a4 = DoubleVector.zero(WIDE);
-        DoubleVector a5 = DoubleVector.zero(WIDE);
-        DoubleVector a6 = DoubleVector.zero(WIDE);
-        DoubleVector a7 = DoubleVector.zero(WIDE);
+        final FloatVector scale = HALF_VECTOR.cast(FloatVector.broadcast(HALF, gradScale));
+        DoubleVector a0 = zeroWide();
+        DoubleVector a1 = zeroWide();
+        DoubleVector a2 = zeroWide();
+        DoubleVector a3 = zeroWide();
+        DoubleVector a4 = zeroWide();
+        DoubleVector a5 = zeroWide();
+        DoubleVector a6 = zeroWide();
+        DoubleVector a7 = zeroWide();
         long i = from;
         for (; i + 16 <= end; i += 16) {
             final DoubleVector x0 = widened(grad, i, scale);
@@ -400,8 +403,14 @@ public final class PanamaUpdateKernels implements UpdateKernels {
         return bits;
     }
 
+    /** {@code value} in every lane, cast to its concrete class as at {@link #load}. */
     private static FloatVector broadcast(float value) {
-        return FloatVector.broadcast(SPECIES, value);
+        return VECTOR.cast(FloatVector.broadcast(SPECIES, value));
+    }
+
+    /** Doubles of {@link #WIDE}, all zero, cast to their concrete class as at {@link #load}. */
+    private static DoubleVector zeroWide() {
+        return WIDE_VECTOR.cast(DoubleVector.zero(WIDE));
     }
 
     /**
