@@ -1,0 +1,198 @@
+package dev.descent.bench;
+
+import dev.descent.AdaGrad;
+import dev.descent.Adam;
+import dev.descent.AdamW;
+import dev.descent.EpsilonMode;
+import dev.descent.GradientClipping;
+import dev.descent.LossScaler;
+import dev.descent.Optimizer;
+import dev.descent.Parameter;
+import dev.descent.RmsProp;
+import dev.descent.Sgd;
+import dev.descent.schedule.OneCycleLr;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * How often a fresh JVM's optimizer steps allocate: the sequence of {@code
+ * AllocationFreeStepTest} (seven optimizers with their heaviest options, one after the other in
+ * one JVM, 30,000 warm-up steps and three windows of 10,000 each), run in many JVMs one after
+ * the other. What C2 compiles depends on the order and timing of everything the JVM ran before,
+ * so an allocation may show in one JVM in twenty and not in the test's single JVM: this counts
+ * how many. On a CPU with 512-bit vectors whose cache sizes Linux reports, the sequence steps
+ * both widths (plain SGD at 512 bits, the others at 256).
+ *
+ * <pre>
+ * java -cp bench/target/benchmarks.jar dev.descent.bench.AllocationRepeat [--jvms=40]
+ *     [--jvm-args=-XX:+UnlockDiagnosticVMOptions,-XX:+PrintInlining]
+ * </pre>
+ *
+ * {@code -XX:+PrintInlining} slows the compiler and has made a timing-dependent allocation
+ * several times more frequent. Exit status 1 if any JVM allocated.
+ */
+public final class AllocationRepeat {
+
+    /**
+     * Runs the sequence and writes its results to the file named after the '=': a file, since
+     * flags such as {@code -XX:+PrintInlining} print into the child's output mid-line.
+     */
+    private static final String CHILD = "--child=";
+    private static final int WARMUP_STEPS = 30_000;
+    private static final int WINDOW_STEPS = 10_000;
+    private static final int WINDOWS = 3;
+    private static final long[] SIZES = {1, 17, 1000, 4099};
+    private static final int ARRAY_SIZE = 4099;
+
+    private AllocationRepeat() {
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        if (args.length == 1 && args[0].startsWith(CHILD)) {
+            Files.write(Path.of(args[0].substring(CHILD.length())), runSequence(),
+                    StandardCharsets.UTF_8);
+            return;
+        }
+        int jvms = 20;
+        List<String> jvmArgs = List.of();
+        for (String arg : args) {
+            if (arg.startsWith("--jvms=")) {
+                jvms = Integer.parseInt(arg.substring("--jvms=".length()));
+            } else if (arg.startsWith("--jvm-args=")) {
+                jvmArgs = Arrays.asList(arg.substring("--jvm-args=".length()).split(","));
+            } else {
+                System.err.println("unknown option '" + arg + "'; options: --jvms=N,"
+                        + " --jvm-args=FLAG,FLAG,...");
+                System.exit(2);
+            }
+        }
+        if (jvms < 1) {
+            System.err.println("--jvms must be at least 1, got " + jvms);
+            System.exit(2);
+        }
+        int allocating = 0;
+        for (int jvm = 1; jvm <= jvms; jvm++) {
+            final List<String> results = runChild(jvmArgs);
+            final List<String> dirty = results.stream().filter(r -> !r.endsWith(" clean")).toList();
+            if (!dirty.isEmpty()) {
+                allocating++;
+                System.out.println("JVM " + jvm + " allocated:");
+                dirty.forEach(r -> System.out.println("  " + r));
+            }
+        }
+        System.out.println(allocating + " of " + jvms + " JVMs allocated in every window of some"
+                + " optimizer (flags: " + (jvmArgs.isEmpty() ? "none" : String.join(" ", jvmArgs))
+                + ")");
+        System.exit(allocating == 0 ? 0 : 1);
+    }
+
+    /** One child JVM's result lines, one per optimizer. */
+    private static List<String> runChild(List<String> jvmArgs)
+            throws IOException, InterruptedException {
+        final Path results = Files.createTempFile("descent-allocation", ".txt");
+        final List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("--add-modules=jdk.incubator.vector");
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                AllocationRepeat.class.getName(), CHILD + results));
+        final Process child = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        final int status = child.waitFor();
+        final List<String> lines = Files.readAllLines(results, StandardCharsets.UTF_8);
+        Files.delete(results);
+        if (status != 0 || lines.size() != optimizers().size()) {
+            throw new IllegalStateException("the child JVM exited with " + status + " after "
+                    + lines.size() + " of " + optimizers().size() + " results: " + command);
+        }
+        return lines;
+    }
+
+    /** The test's sequence, in this JVM; one result line per optimizer. */
+    private static List<String> runSequence() {
+        final List<String> results = new ArrayList<>();
+        final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        threads.setThreadAllocatedMemoryEnabled(true);
+        for (Map.Entry<String, Function<List<Parameter>, Optimizer<?>>> entry
+                : optimizers().entrySet()) {
+            try (Arena arena = Arena.ofShared()) {
+                final List<Parameter> parameters = new ArrayList<>();
+                final SplittableRandom random = new SplittableRandom(2024);
+                for (long size : SIZES) {
+                    parameters.add(randomized(Parameter.allocate(arena, "p" + size, size), random));
+                }
+                parameters.add(randomized(Parameter.ofArrays("array", new float[ARRAY_SIZE],
+                        new float[ARRAY_SIZE]), random));
+                try (Optimizer<?> optimizer = entry.getValue().apply(parameters)) {
+                    steps(optimizer, WARMUP_STEPS, threads);
+                    final long[] windows = new long[WINDOWS];
+                    boolean clean = false;
+                    for (int w = 0; w < WINDOWS; w++) {
+                        windows[w] = steps(optimizer, WINDOW_STEPS, threads);
+                        clean |= windows[w] < WINDOW_STEPS;
+                    }
+                    results.add(entry.getKey() + " on " + optimizer.kernelName()
+                            + ": " + Arrays.toString(windows) + " bytes per " + WINDOW_STEPS
+                            + " steps, " + (clean ? "clean" : "allocating"));
+                }
+            }
+        }
+        return results;
+    }
+
+    /** Bytes this thread allocated while taking {@code count} steps. */
+    private static long steps(Optimizer<?> optimizer, int count,
+                              com.sun.management.ThreadMXBean threads) {
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < count; i++) {
+            optimizer.step();
+        }
+        return threads.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    /** {@code AllocationFreeStepTest}'s optimizers, in its order. */
+    private static Map<String, Function<List<Parameter>, Optimizer<?>>> optimizers() {
+        final Map<String, Function<List<Parameter>, Optimizer<?>>> all = new LinkedHashMap<>();
+        all.put("SGD nesterov weightDecay", ps -> Sgd.builder().lr(1e-3).momentum(0.9)
+                .nesterov(true).weightDecay(1e-2).threads(1).build(ps));
+        all.put("SGD weightDecay maximize", ps -> Sgd.builder().lr(1e-3).weightDecay(1e-2)
+                .maximize(true).threads(1).build(ps));
+        all.put("Adam amsgrad weightDecay", ps -> Adam.builder().lr(1e-4).amsgrad(true)
+                .weightDecay(1e-2).threads(1).build(ps));
+        all.put("AdamW amsgrad epsilon-hat", ps -> AdamW.builder().lr(1e-4).amsgrad(true)
+                .epsilonMode(EpsilonMode.EPSILON_HAT).threads(1).build(ps));
+        all.put("AdaGrad lrDecay weightDecay", ps -> AdaGrad.builder().lr(1e-3).lrDecay(1e-3)
+                .weightDecay(1e-2).initialAccumulatorValue(0.1).threads(1).build(ps));
+        all.put("RMSProp centered momentum weightDecay", ps -> RmsProp.builder().lr(1e-5)
+                .centered(true).momentum(0.9).weightDecay(1e-2).threads(1).build(ps));
+        all.put("Adam with a schedule, clipping and loss scaling", ps -> {
+            final Adam adam = Adam.builder().lr(1e-5).threads(1).build(ps);
+            adam.groups().get(0)
+                    .setSchedule(OneCycleLr.builder(1e-5).totalSteps(1_000_000).build());
+            adam.setGradientClipping(GradientClipping.byNorm(1.0));
+            adam.setLossScaler(LossScaler.builder().initScale(1).build());
+            return adam;
+        });
+        return all;
+    }
+
+    private static Parameter randomized(Parameter p, SplittableRandom random) {
+        for (long i = 0; i < p.length(); i++) {
+            p.setValueAt(i, (float) random.nextDouble(-1, 1));
+            p.setGradAt(i, (float) random.nextDouble(-1, 1));
+        }
+        return p;
+    }
+}
