@@ -278,7 +278,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
      */
 
     private static double sumOfSquares16(MemorySegment grad, long from, long end, float gradScale) {
-        final FloatVector scale = HALF_VECTOR.cast(FloatVector.broadcast(HALF, gradScale));
+        final FloatVector scale = halfBroadcast(gradScale);
         DoubleVector a0 = zeroWide();
         DoubleVector a1 = zeroWide();
         long i = from;
@@ -295,7 +295,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
     }
 
     private static double sumOfSquares8(MemorySegment grad, long from, long end, float gradScale) {
-        final FloatVector scale = HALF_VECTOR.cast(FloatVector.broadcast(HALF, gradScale));
+        final FloatVector scale = halfBroadcast(gradScale);
         DoubleVector a0 = zeroWide();
         DoubleVector a1 = zeroWide();
         DoubleVector a2 = zeroWide();
@@ -318,7 +318,7 @@ public final class PanamaUpdateKernels implements UpdateKernels {
     }
 
     private static double sumOfSquares4(MemorySegment grad, long from, long end, float gradScale) {
-        final FloatVector scale = HALF_VECTOR.cast(FloatVector.broadcast(HALF, gradScale));
+        final FloatVector scale = halfBroadcast(gradScale);
         DoubleVector a0 = zeroWide();
         DoubleVector a1 = zeroWide();
         DoubleVector a2 = zeroWide();
@@ -406,6 +406,11 @@ public final class PanamaUpdateKernels implements UpdateKernels {
     /** {@code value} in every lane, cast to its concrete class as at {@link #load}. */
     private static FloatVector broadcast(float value) {
         return VECTOR.cast(FloatVector.broadcast(SPECIES, value));
+    }
+
+    /** {@code value} in every lane of {@link #HALF}, cast as at {@link #load}. */
+    private static FloatVector halfBroadcast(float value) {
+        return HALF_VECTOR.cast(FloatVector.broadcast(HALF, value));
     }
 
     /** Doubles of {@link #WIDE}, all zero, cast to their concrete class as at {@link #load}. */
