@@ -1,5 +1,10 @@
 package dev.descent;
 
+import static dev.descent.AllocationSequence.MAX_WINDOWS;
+import static dev.descent.AllocationSequence.MEASURED_STEPS;
+import static dev.descent.AllocationSequence.WARMUP_CHUNKS;
+import static dev.descent.AllocationSequence.WARMUP_STEPS;
+import static dev.descent.AllocationSequence.randomize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -35,13 +40,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AllocationFreeStepTest {
 
-    /** Long enough for C2 to compile step() and the kernels it calls. */
-    private static final int WARMUP_STEPS = 30_000;
-    private static final int WARMUP_CHUNKS = 3;
-    private static final int MEASURED_STEPS = 10_000;
-    private static final int MAX_WINDOWS = 3;
-    /** Parameters of awkward sizes: one element, a vector plus one, a tail, more than 4096. */
-    private static final long[] SIZES = {1, 17, 1000, 4099};
     /** Sizes whose total is enough for two threads ({@code 2 * 2^15} elements by default). */
     private static final long[] PARALLEL_SIZES = {1, 17, 4099, 61_447};
     /** Fewer steps than alone: each is 13 times bigger, and the kernels are compiled by now. */
@@ -51,34 +49,13 @@ class AllocationFreeStepTest {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    /** On the caller's thread only; {@link #parallelStepAllocatesNothingOnAnyThread} adds a worker. */
+    /**
+     * {@link AllocationSequence#heaviestOptions()}, on the caller's thread only;
+     * {@link #parallelStepAllocatesNothingOnAnyThread} adds a worker.
+     */
     static Stream<Named<Function<List<Parameter>, Optimizer<?>>>> heaviestOptions() {
-        return Stream.of(
-                Named.of("Sgd nesterov weightDecay", ps -> Sgd.builder().lr(1e-3).momentum(0.9)
-                        .nesterov(true).weightDecay(1e-2).threads(1).build(ps)),
-                Named.of("Sgd", ps -> Sgd.builder().lr(1e-3).weightDecay(1e-2).maximize(true)
-                        .threads(1).build(ps)),
-                Named.of("Adam amsgrad weightDecay", ps -> Adam.builder().lr(1e-4).amsgrad(true)
-                        .weightDecay(1e-2).threads(1).build(ps)),
-                Named.of("AdamW amsgrad epsilon-hat", ps -> AdamW.builder().lr(1e-4).amsgrad(true)
-                        .epsilonMode(EpsilonMode.EPSILON_HAT).threads(1).build(ps)),
-                Named.of("AdaGrad lrDecay weightDecay", ps -> AdaGrad.builder().lr(1e-3)
-                        .lrDecay(1e-3).weightDecay(1e-2).initialAccumulatorValue(0.1).threads(1)
-                        .build(ps)),
-                Named.of("RmsProp centered momentum weightDecay", ps -> RmsProp.builder().lr(1e-5)
-                        .centered(true).momentum(0.9).weightDecay(1e-2).threads(1).build(ps)),
-                Named.of("Adam with a one-cycle schedule, clipping and loss scaling",
-                        AllocationFreeStepTest::adamWithEverything));
-    }
-
-    /** A step that also evaluates a schedule (lr and beta1), the pre-pass and the scaler. */
-    private static Optimizer<?> adamWithEverything(List<Parameter> ps) {
-        final Adam adam = Adam.builder().lr(1e-5).threads(1).build(ps);
-        adam.groups().get(0).setSchedule(
-                dev.descent.schedule.OneCycleLr.builder(1e-5).totalSteps(1_000_000).build());
-        adam.setGradientClipping(GradientClipping.byNorm(1.0));
-        adam.setLossScaler(LossScaler.builder().initScale(1).build());
-        return adam;
+        return AllocationSequence.heaviestOptions().entrySet().stream()
+                .map(e -> Named.of(e.getKey(), e.getValue()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -90,39 +67,29 @@ class AllocationFreeStepTest {
         if (!THREADS.isThreadAllocatedMemoryEnabled()) {
             THREADS.setThreadAllocatedMemoryEnabled(true);
         }
-        try (Arena arena = Arena.ofShared()) {
-            final List<Parameter> parameters = new ArrayList<>();
-            final SplittableRandom random = new SplittableRandom(2024);
-            for (long size : SIZES) {
-                parameters.add(randomize(Parameter.allocate(arena, "p" + size, size), random));
+        try (Arena arena = Arena.ofShared();
+             Optimizer<?> optimizer = build.apply(AllocationSequence.parameters(arena))) {
+            for (int chunk = 0; chunk < WARMUP_CHUNKS; chunk++) {
+                allocatedBytesDuring(optimizer, WARMUP_STEPS / WARMUP_CHUNKS);
             }
-            // Java arrays, stepped through off-heap copies: past a chunk, and a ragged end.
-            parameters.add(randomize(Parameter.ofArrays("array", new float[4099], new float[4099]),
-                    random));
-
-            try (Optimizer<?> optimizer = build.apply(parameters)) {
-                for (int chunk = 0; chunk < WARMUP_CHUNKS; chunk++) {
-                    allocatedBytesDuring(optimizer, WARMUP_STEPS / WARMUP_CHUNKS);
-                }
-                final long readingsOnly = allocatedBytesDuring(optimizer, 0);
-                final long[] windows = new long[MAX_WINDOWS];
-                int used = 0;
-                boolean clean = false;
-                while (used < MAX_WINDOWS && !clean) {
-                    windows[used] = allocatedBytesDuring(optimizer, MEASURED_STEPS);
-                    clean = windows[used] < MEASURED_STEPS;
-                    used++;
-                }
-                assertEquals(WARMUP_STEPS + (long) used * MEASURED_STEPS, optimizer.stepCount());
-                if (!clean) {
-                    throw new AssertionError(optimizer.getClass().getSimpleName() + " on "
-                            + optimizer.kernelName() + " allocated "
-                            + Arrays.toString(Arrays.copyOf(windows, used)) + " bytes in windows of "
-                            + MEASURED_STEPS + " steps after " + WARMUP_STEPS
-                            + " warm-up steps (about " + windows[used - 1] / MEASURED_STEPS
-                            + " bytes per step; the two readings alone allocate " + readingsOnly
-                            + "); a step must allocate nothing");
-                }
+            final long readingsOnly = allocatedBytesDuring(optimizer, 0);
+            final long[] windows = new long[MAX_WINDOWS];
+            int used = 0;
+            boolean clean = false;
+            while (used < MAX_WINDOWS && !clean) {
+                windows[used] = allocatedBytesDuring(optimizer, MEASURED_STEPS);
+                clean = windows[used] < MEASURED_STEPS;
+                used++;
+            }
+            assertEquals(WARMUP_STEPS + (long) used * MEASURED_STEPS, optimizer.stepCount());
+            if (!clean) {
+                throw new AssertionError(optimizer.getClass().getSimpleName() + " on "
+                        + optimizer.kernelName() + " allocated "
+                        + Arrays.toString(Arrays.copyOf(windows, used)) + " bytes in windows of "
+                        + MEASURED_STEPS + " steps after " + WARMUP_STEPS
+                        + " warm-up steps (about " + windows[used - 1] / MEASURED_STEPS
+                        + " bytes per step; the two readings alone allocate " + readingsOnly
+                        + "); a step must allocate nothing");
             }
         }
     }
@@ -220,11 +187,4 @@ class AllocationFreeStepTest {
         return after - before;
     }
 
-    private static Parameter randomize(Parameter p, SplittableRandom random) {
-        for (long i = 0; i < p.length(); i++) {
-            p.setValueAt(i, (float) random.nextDouble(-1, 1));
-            p.setGradAt(i, (float) random.nextDouble(-1, 1));
-        }
-        return p;
-    }
 }

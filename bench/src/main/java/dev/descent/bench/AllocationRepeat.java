@@ -1,16 +1,8 @@
 package dev.descent.bench;
 
-import dev.descent.AdaGrad;
-import dev.descent.Adam;
-import dev.descent.AdamW;
-import dev.descent.EpsilonMode;
-import dev.descent.GradientClipping;
-import dev.descent.LossScaler;
+import dev.descent.AllocationSequence;
 import dev.descent.Optimizer;
 import dev.descent.Parameter;
-import dev.descent.RmsProp;
-import dev.descent.Sgd;
-import dev.descent.schedule.OneCycleLr;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.management.ManagementFactory;
@@ -19,17 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Function;
 
 /**
  * How often a fresh JVM's optimizer steps allocate: the sequence of {@code
- * AllocationFreeStepTest} (seven optimizers with their heaviest options, one after the other in
- * one JVM, 30,000 warm-up steps and three windows of 10,000 each), run in many JVMs one after
- * the other. What C2 compiles depends on the order and timing of everything the JVM ran before,
+ * AllocationFreeStepTest} ({@link AllocationSequence}: seven optimizers with their heaviest
+ * options, one after the other in one JVM, 30,000 warm-up steps and windows of 10,000), run in
+ * many JVMs one after the other. Where the test stops at the first clean window, this measures
+ * all of them. What C2 compiles depends on the order and timing of everything the JVM ran before,
  * so an allocation may show in one JVM in twenty and not in the test's single JVM: this counts
  * how many. On a CPU with 512-bit vectors whose cache sizes Linux reports, the sequence steps
  * both widths (plain SGD at 512 bits, the others at 256).
@@ -49,11 +40,6 @@ public final class AllocationRepeat {
      * flags such as {@code -XX:+PrintInlining} print into the child's output mid-line.
      */
     private static final String CHILD = "--child=";
-    private static final int WARMUP_STEPS = 30_000;
-    private static final int WINDOW_STEPS = 10_000;
-    private static final int WINDOWS = 3;
-    private static final long[] SIZES = {1, 17, 1000, 4099};
-    private static final int ARRAY_SIZE = 4099;
 
     private AllocationRepeat() {
     }
@@ -112,9 +98,10 @@ public final class AllocationRepeat {
         final int status = child.waitFor();
         final List<String> lines = Files.readAllLines(results, StandardCharsets.UTF_8);
         Files.delete(results);
-        if (status != 0 || lines.size() != optimizers().size()) {
+        final int expected = AllocationSequence.heaviestOptions().size();
+        if (status != 0 || lines.size() != expected) {
             throw new IllegalStateException("the child JVM exited with " + status + " after "
-                    + lines.size() + " of " + optimizers().size() + " results: " + command);
+                    + lines.size() + " of " + expected + " results: " + command);
         }
         return lines;
     }
@@ -126,27 +113,24 @@ public final class AllocationRepeat {
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         threads.setThreadAllocatedMemoryEnabled(true);
         for (Map.Entry<String, Function<List<Parameter>, Optimizer<?>>> entry
-                : optimizers().entrySet()) {
-            try (Arena arena = Arena.ofShared()) {
-                final List<Parameter> parameters = new ArrayList<>();
-                final SplittableRandom random = new SplittableRandom(2024);
-                for (long size : SIZES) {
-                    parameters.add(randomized(Parameter.allocate(arena, "p" + size, size), random));
+                : AllocationSequence.heaviestOptions().entrySet()) {
+            try (Arena arena = Arena.ofShared();
+                 Optimizer<?> optimizer = entry.getValue()
+                         .apply(AllocationSequence.parameters(arena))) {
+                for (int chunk = 0; chunk < AllocationSequence.WARMUP_CHUNKS; chunk++) {
+                    steps(optimizer, AllocationSequence.WARMUP_STEPS
+                            / AllocationSequence.WARMUP_CHUNKS, threads);
                 }
-                parameters.add(randomized(Parameter.ofArrays("array", new float[ARRAY_SIZE],
-                        new float[ARRAY_SIZE]), random));
-                try (Optimizer<?> optimizer = entry.getValue().apply(parameters)) {
-                    steps(optimizer, WARMUP_STEPS, threads);
-                    final long[] windows = new long[WINDOWS];
-                    boolean clean = false;
-                    for (int w = 0; w < WINDOWS; w++) {
-                        windows[w] = steps(optimizer, WINDOW_STEPS, threads);
-                        clean |= windows[w] < WINDOW_STEPS;
-                    }
-                    results.add(entry.getKey() + " on " + optimizer.kernelName()
-                            + ": " + Arrays.toString(windows) + " bytes per " + WINDOW_STEPS
-                            + " steps, " + (clean ? "clean" : "allocating"));
+                final long[] windows = new long[AllocationSequence.MAX_WINDOWS];
+                boolean clean = false;
+                for (int w = 0; w < windows.length; w++) {
+                    windows[w] = steps(optimizer, AllocationSequence.MEASURED_STEPS, threads);
+                    clean |= windows[w] < AllocationSequence.MEASURED_STEPS;
                 }
+                results.add(entry.getKey() + " on " + optimizer.kernelName() + ": "
+                        + Arrays.toString(windows) + " bytes per "
+                        + AllocationSequence.MEASURED_STEPS + " steps, "
+                        + (clean ? "clean" : "allocating"));
             }
         }
         return results;
@@ -160,39 +144,5 @@ public final class AllocationRepeat {
             optimizer.step();
         }
         return threads.getCurrentThreadAllocatedBytes() - before;
-    }
-
-    /** {@code AllocationFreeStepTest}'s optimizers, in its order. */
-    private static Map<String, Function<List<Parameter>, Optimizer<?>>> optimizers() {
-        final Map<String, Function<List<Parameter>, Optimizer<?>>> all = new LinkedHashMap<>();
-        all.put("SGD nesterov weightDecay", ps -> Sgd.builder().lr(1e-3).momentum(0.9)
-                .nesterov(true).weightDecay(1e-2).threads(1).build(ps));
-        all.put("SGD weightDecay maximize", ps -> Sgd.builder().lr(1e-3).weightDecay(1e-2)
-                .maximize(true).threads(1).build(ps));
-        all.put("Adam amsgrad weightDecay", ps -> Adam.builder().lr(1e-4).amsgrad(true)
-                .weightDecay(1e-2).threads(1).build(ps));
-        all.put("AdamW amsgrad epsilon-hat", ps -> AdamW.builder().lr(1e-4).amsgrad(true)
-                .epsilonMode(EpsilonMode.EPSILON_HAT).threads(1).build(ps));
-        all.put("AdaGrad lrDecay weightDecay", ps -> AdaGrad.builder().lr(1e-3).lrDecay(1e-3)
-                .weightDecay(1e-2).initialAccumulatorValue(0.1).threads(1).build(ps));
-        all.put("RMSProp centered momentum weightDecay", ps -> RmsProp.builder().lr(1e-5)
-                .centered(true).momentum(0.9).weightDecay(1e-2).threads(1).build(ps));
-        all.put("Adam with a schedule, clipping and loss scaling", ps -> {
-            final Adam adam = Adam.builder().lr(1e-5).threads(1).build(ps);
-            adam.groups().get(0)
-                    .setSchedule(OneCycleLr.builder(1e-5).totalSteps(1_000_000).build());
-            adam.setGradientClipping(GradientClipping.byNorm(1.0));
-            adam.setLossScaler(LossScaler.builder().initScale(1).build());
-            return adam;
-        });
-        return all;
-    }
-
-    private static Parameter randomized(Parameter p, SplittableRandom random) {
-        for (long i = 0; i < p.length(); i++) {
-            p.setValueAt(i, (float) random.nextDouble(-1, 1));
-            p.setGradAt(i, (float) random.nextDouble(-1, 1));
-        }
-        return p;
     }
 }
