@@ -96,6 +96,12 @@ public final class Parameter {
      * allocation of 65,536 elements or more, a parameter's or a chunk's, has its values at the
      * start of a page and its gradient 512 bytes into one, since streams that start at the same
      * offset in their pages slow a step down (the optimizer staggers the state the same way).
+     * On Linux, when the JVM grants this library native access
+     * ({@code --enable-native-access=ALL-UNNAMED}, or the module's name), allocations that span a
+     * 2 MiB huge page are mapped by the library in transparent huge pages, which spares a step
+     * over tensors beyond the caches a page walk every 4 KiB of each stream; the optimizer's state
+     * too. The memory still lives exactly as long as the arena. Arenas that are not the JDK's own
+     * always allocate.
      *
      * @throws IllegalArgumentException if {@code name} is blank or {@code length} is negative or
      *     too large
@@ -142,11 +148,24 @@ public final class Parameter {
     }
 
     /**
-     * {@code bytes} of zeroed memory from {@code arena} that start {@code pageOffset} bytes (less
-     * than a page, a multiple of the alignment) into a page.
+     * {@code bytes} of zeroed memory that live as long as {@code arena} and start
+     * {@code pageOffset} bytes (less than a page, a multiple of the alignment) into a page: in
+     * huge pages where {@link HugePageMemory} can map them, else from the arena.
      */
     static MemorySegment allocateAtPageOffset(Arena arena, long bytes, long pageOffset) {
-        return arena.allocate(bytes + pageOffset, PAGE_BYTES).asSlice(pageOffset, bytes);
+        final MemorySegment hugePages = HugePageMemory.allocate(arena, bytes + pageOffset);
+        return (hugePages != null ? hugePages : arena.allocate(bytes + pageOffset, PAGE_BYTES))
+                .asSlice(pageOffset, bytes);
+    }
+
+    /**
+     * What the large tensors that {@link #allocate}, {@link #allocateBlock} and the optimizers
+     * allocate live in, in this JVM: for example "transparent huge pages of 2048 KiB for tensors
+     * that span one", or the arena's memory and why (such as the JVM option that would grant the
+     * library native access). For logs and benchmark reports.
+     */
+    public static String largeTensorMemory() {
+        return HugePageMemory.describe();
     }
 
     /**

@@ -89,7 +89,9 @@ public final class AllocationRepeat {
         final Path results = Files.createTempFile("descent-allocation", ".txt");
         final List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.add("--add-modules=jdk.incubator.vector");
+        // The flags of the test's surefire run: the same memory, huge pages included.
+        command.add(StepBenchmark.VECTOR_MODULE);
+        command.add(StepBenchmark.NATIVE_ACCESS);
         command.addAll(jvmArgs);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 AllocationRepeat.class.getName(), CHILD + results));

@@ -5,12 +5,16 @@ import dev.descent.Parameter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * One Descent optimizer over freshly filled parameters, as every benchmark of the library steps
- * it; checks that the fork runs the implementation the benchmark's name promises.
+ * it; checks that the fork runs the implementation the benchmark's name promises. The baselines
+ * that must move the same bytes as Descent (the roofline, the loop in C) run over such a
+ * fixture's memory ({@link #memoryOf}), so they get exactly the placement the library gives its
+ * own tensors (offsets in the page, huge pages) and keep it when the library changes it.
  */
 final class DescentFixture implements Stepper {
 
@@ -25,13 +29,19 @@ final class DescentFixture implements Stepper {
         this(kernel, tensorLengths, TestData.Allocation.ONE_BY_ONE, threads, benchmark);
     }
 
+    /**
+     * @param benchmark the benchmark whose name says which implementation the fork must run, or
+     *     null for no check ({@link #memoryOf})
+     */
     DescentFixture(Kernel kernel, long[] tensorLengths, TestData.Allocation allocation,
                    int threads, BenchmarkParams benchmark) {
         Optimizer<?> built = null;
         try {
             parameters = TestData.parameters(arena, tensorLengths, allocation);
             built = kernel.newOptimizer(parameters, threads);
-            checkImplementation(benchmark, built.kernelName());
+            if (benchmark != null) {
+                checkImplementation(benchmark, built.kernelName());
+            }
         } catch (RuntimeException | Error e) {
             if (built != null) {
                 built.close();
@@ -40,6 +50,34 @@ final class DescentFixture implements Stepper {
             throw e;
         }
         optimizer = built;
+    }
+
+    /**
+     * The memory an optimizer of {@code kernel} steps for one tensor of {@code size} floats, filled
+     * as every benchmark's: for baselines to run over; the optimizer is never stepped.
+     */
+    static DescentFixture memoryOf(Kernel kernel, long size) {
+        return new DescentFixture(kernel, new long[] {size}, TestData.Allocation.ONE_BY_ONE, 1,
+                null);
+    }
+
+    /** The single parameter of a {@link #memoryOf} fixture. */
+    Parameter parameter() {
+        return parameters.getFirst();
+    }
+
+    /**
+     * Writable views of the parameter's state tensors, in the optimizer's order of state names:
+     * {@code restore} is the optimizer's one method that hands them out.
+     */
+    List<MemorySegment> writableState() {
+        final List<MemorySegment> views = new ArrayList<>();
+        optimizer.restore(optimizer.stepCount(), (p, byName) -> {
+            if (p == parameter()) {
+                views.addAll(byName.values());
+            }
+        });
+        return views;
     }
 
     /** Multiplies every gradient element by {@code factor}; returns this fixture. */

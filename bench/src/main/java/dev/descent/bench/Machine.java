@@ -1,5 +1,6 @@
 package dev.descent.bench;
 
+import dev.descent.Parameter;
 import dev.descent.kernel.Kernels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +11,7 @@ import java.util.Optional;
 
 /**
  * What a set of numbers was measured on: CPU, the SIMD flags that decide the vector width, the
- * JDK, and the kernel Descent picks with the flags the benchmark forks get.
+ * JDK, and the kernel and the memory Descent picks with the flags the benchmark forks get.
  *
  * @param cpu the CPU's model name
  * @param cores processors available to the JVM
@@ -18,8 +19,10 @@ import java.util.Optional;
  * @param jdk the JDK's version and VM name
  * @param kernel the Descent kernel this JVM chose, e.g. {@code panama-512}, with the narrower
  *     copy it steps with where that is faster, e.g. {@code panama-512/256}
+ * @param memory what large tensors live in ({@link Parameter#largeTensorMemory})
  */
-record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String kernel) {
+record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String kernel,
+               String memory) {
 
     private static final Path CPU_INFO = Path.of("/proc/cpuinfo");
     private static final Path LOAD_AVERAGE = Path.of("/proc/loadavg");
@@ -34,7 +37,8 @@ record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String
                 Runtime.getRuntime().availableProcessors(), flags,
                 Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
                 Kernels.provider().name() + Kernels.narrow()
-                        .map(narrow -> "/" + narrow.vectorBitSize()).orElse(""));
+                        .map(narrow -> "/" + narrow.vectorBitSize()).orElse(""),
+                Parameter.largeTensorMemory());
     }
 
     /** Lines for the head of a report. */
@@ -43,7 +47,8 @@ record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String
                 + "SIMD:   " + (simdFlags.isEmpty() ? "unknown (no /proc/cpuinfo)"
                         : String.join(" ", simdFlags)) + "\n"
                 + "JDK:    " + jdk + "\n"
-                + "Kernel: " + kernel + " (" + vectorWidth() + ")";
+                + "Kernel: " + kernel + " (" + vectorWidth() + ")\n"
+                + "Memory: " + memory;
     }
 
     /**

@@ -39,7 +39,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = StepBenchmark.VECTOR_MODULE)
+@Fork(value = 1, jvmArgsAppend = {StepBenchmark.VECTOR_MODULE, StepBenchmark.NATIVE_ACCESS})
 public class ManyTensorsBenchmark {
 
     static final int LAYERS = 24;

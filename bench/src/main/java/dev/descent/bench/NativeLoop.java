@@ -45,8 +45,6 @@ final class NativeLoop implements Stepper {
     static final String COMPILER = "gcc";
     /** What the design's divider roofline is compiled with; the library flags come on top. */
     static final List<String> FLAGS = List.of("-O3", "-march=native", "-fno-math-errno");
-    /** The JVM option that lets the forks call C without a warning. */
-    static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
     private static final String SOURCE = "native_loops.c";
     private static final long COMPILE_TIMEOUT_SECONDS = 120;
 
@@ -63,7 +61,7 @@ final class NativeLoop implements Stepper {
     private static final float ADAMW_DECAY = (float) (1 - dev.descent.Adam.LR_DEFAULT
             * dev.descent.AdamW.WEIGHT_DECAY_DEFAULT);
 
-    private final Arena arena;
+    private final DescentFixture memory;
     private final Kernel kernel;
     private final long size;
     private final MemorySegment values;
@@ -73,8 +71,9 @@ final class NativeLoop implements Stepper {
     private long t;
 
     /**
-     * A loop over one tensor of {@code size} floats, filled as every benchmark's tensors are,
-     * its state zeroed as the optimizer's starts.
+     * A loop over one tensor of {@code size} floats in the memory an optimizer of
+     * {@code kernel} would step ({@link DescentFixture#memoryOf}): filled as every benchmark's tensors
+     * are, the state as the optimizer starts it.
      *
      * @throws IllegalArgumentException if {@code threads} is not 1
      * @throws IllegalStateException if the C source cannot be compiled, e.g. without gcc
@@ -87,20 +86,10 @@ final class NativeLoop implements Stepper {
         this.kernel = kernel;
         this.size = size;
         this.loop = Library.function(kernel);
-        this.arena = Arena.ofShared();
-        try {
-            grad = TestData.staggered(arena, size, 0);
-            values = TestData.staggered(arena, size, 1);
-            TestData.fillGrads(grad);
-            TestData.fillValues(values);
-            state = new MemorySegment[kernel.stateTensors()];
-            for (int k = 0; k < state.length; k++) {
-                state[k] = TestData.staggered(arena, size, k + 2);
-            }
-        } catch (RuntimeException | OutOfMemoryError e) {
-            arena.close();
-            throw e;
-        }
+        this.memory = DescentFixture.memoryOf(kernel, size);
+        values = memory.parameter().values();
+        grad = memory.parameter().grad();
+        state = memory.writableState().toArray(MemorySegment[]::new);
     }
 
     /** The values, for tests. */
@@ -137,7 +126,7 @@ final class NativeLoop implements Stepper {
 
     @Override
     public void close() {
-        arena.close();
+        memory.close();
     }
 
     /** Whether the C compiler starts at all, so a summary can leave the native runs out. */

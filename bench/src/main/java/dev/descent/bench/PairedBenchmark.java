@@ -55,7 +55,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {StepBenchmark.VECTOR_MODULE, NativeLoop.NATIVE_ACCESS})
+@Fork(value = 1, jvmArgsAppend = {StepBenchmark.VECTOR_MODULE, StepBenchmark.NATIVE_ACCESS})
 public class PairedBenchmark {
 
     static final String ROOFLINE = "roofline";
@@ -133,7 +133,7 @@ public class PairedBenchmark {
             openSides(() -> {
                 subject = new DescentFixture(kernel, new long[] {size}, n, benchmark);
                 baseline = switch (against) {
-                    case ROOFLINE -> new Roofline(size, kernel.stateTensors(), n);
+                    case ROOFLINE -> new Roofline(kernel, size, n);
                     case PLAIN_JAVA -> kernel.plainJava(TestData.values(size),
                             TestData.grads(size), n);
                     case NATIVE -> new NativeLoop(kernel, size, n);
@@ -196,8 +196,8 @@ public class PairedBenchmark {
             openSides(() -> {
                 subject = new DescentFixture(kernel, new long[] {size}, cores, benchmark);
                 baseline = new DescentFixture(kernel, new long[] {size}, 1, benchmark);
-                ceiling = new Roofline(size, kernel.stateTensors(), cores);
-                ceilingBaseline = new Roofline(size, kernel.stateTensors(), 1);
+                ceiling = new Roofline(kernel, size, cores);
+                ceilingBaseline = new Roofline(kernel, size, 1);
             });
         }
     }

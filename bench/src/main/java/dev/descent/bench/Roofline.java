@@ -2,17 +2,17 @@ package dev.descent.bench;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The memory ceiling of a kernel: one pass that reads the gradient and reads and writes the value
  * and every state tensor, like the optimizer, with a single subtraction per element in place of
- * the update. It runs over the same kind of memory (off-heap, 64-byte aligned segments), at the
- * widest vectors this CPU has, on the same number of threads.
+ * the update. It runs over an optimizer's own memory ({@link DescentFixture#memoryOf}), at the widest
+ * vectors this CPU has, on the same number of threads.
  */
 final class Roofline implements Stepper {
 
@@ -20,29 +20,27 @@ final class Roofline implements Stepper {
     private static final int LANES = SPECIES.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
-    private final Arena arena = Arena.ofShared();
+    private final DescentFixture memory;
     private final long size;
-    private final MemorySegment grad;
-    private final MemorySegment[] updated;
-    private final WorkerPool pool;
     private final WorkerPool.RangeTask pass;
+    private final WorkerPool pool;
 
     /**
+     * @param kernel the kernel whose memory traffic to match
      * @param size elements per tensor
-     * @param stateTensors tensors that are read and written besides the value
      * @param threads threads that share the pass
      */
-    Roofline(long size, int stateTensors, int threads) {
+    Roofline(Kernel kernel, long size, int threads) {
         this.size = size;
-        try {
-            grad = allocate(size, 0);
-            updated = new MemorySegment[1 + stateTensors];
-            for (int k = 0; k < updated.length; k++) {
-                updated[k] = allocate(size, k + 1);
-            }
-        } catch (RuntimeException | OutOfMemoryError e) {
-            arena.close();
-            throw e;
+        memory = DescentFixture.memoryOf(kernel, size);
+        final MemorySegment grad = memory.parameter().grad();
+        final List<MemorySegment> state = memory.writableState();
+        final MemorySegment[] updated = new MemorySegment[1 + state.size()];
+        updated[0] = memory.parameter().values();
+        for (int k = 1; k < updated.length; k++) {
+            // The state starts as the optimizer starts it, often zero: fill it like the rest.
+            updated[k] = state.get(k - 1);
+            TestData.fill(updated[k], k + 1);
         }
         // One loop per tensor count: a loop over an array of segments inside the element loop
         // would not unroll into straight vector code.
@@ -52,10 +50,18 @@ final class Roofline implements Stepper {
             case 3 -> (from, to) -> pass3(grad, updated[0], updated[1], updated[2], from, to);
             case 4 -> (from, to) -> pass4(grad, updated[0], updated[1], updated[2], updated[3],
                     from, to);
-            default -> throw new IllegalArgumentException(
-                    "no roofline loop for " + stateTensors + " state tensors");
+            default -> {
+                memory.close();
+                throw new IllegalArgumentException("no roofline loop for " + state.size()
+                        + " state tensors");
+            }
         };
         pool = new WorkerPool(threads);
+    }
+
+    /** The memory the pass runs over; for tests. */
+    DescentFixture memory() {
+        return memory;
     }
 
     /** One pass over every element. */
@@ -67,17 +73,7 @@ final class Roofline implements Stepper {
     @Override
     public void close() {
         pool.close();
-        arena.close();
-    }
-
-    /**
-     * Tensor {@code stream} (0 the gradient, then the value and the state), staggered in its page
-     * ({@link TestData#staggered}) and filled from a seed of its own.
-     */
-    private MemorySegment allocate(long length, int stream) {
-        final MemorySegment segment = TestData.staggered(arena, length, stream);
-        TestData.fill(segment, stream);
-        return segment;
+        memory.close();
     }
 
     // x = g - x keeps every value bounded and away from subnormals however many passes run.

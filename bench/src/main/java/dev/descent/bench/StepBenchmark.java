@@ -34,11 +34,16 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = StepBenchmark.VECTOR_MODULE)
+@Fork(value = 1, jvmArgsAppend = {StepBenchmark.VECTOR_MODULE, StepBenchmark.NATIVE_ACCESS})
 public class StepBenchmark {
 
     /** Every fork needs the incubator module for the vector kernels and the roofline. */
     static final String VECTOR_MODULE = "--add-modules=jdk.incubator.vector";
+    /**
+     * Every fork grants native access, as a trainer deploying Descent would: the library then maps
+     * large tensors in huge pages, and the loop in C can be called without a warning.
+     */
+    static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
     /** What makes Descent choose its scalar kernels. */
     static final String FORCE_SCALAR = "-Ddescent.kernel=scalar";
 
@@ -93,7 +98,7 @@ public class StepBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            roofline = new Roofline(size, kernel.stateTensors(), Threads.count(threads));
+            roofline = new Roofline(kernel, size, Threads.count(threads));
         }
 
         @TearDown(Level.Trial)
@@ -108,7 +113,7 @@ public class StepBenchmark {
     }
 
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {VECTOR_MODULE, FORCE_SCALAR})
+    @Fork(value = 1, jvmArgsAppend = {VECTOR_MODULE, NATIVE_ACCESS, FORCE_SCALAR})
     public void scalar(DescentState state) {
         state.fixture.step();
     }

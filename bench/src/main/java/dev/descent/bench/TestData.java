@@ -18,9 +18,6 @@ final class TestData {
 
     private static final long VALUES_SEED = 42;
     private static final long GRADS_SEED = 4242;
-    private static final long PAGE_BYTES = 4096;
-    /** 17 cache lines, the stagger {@code Optimizer} gives a large run's state tensors. */
-    private static final long STAGGER_BYTES = 17 * 64;
 
     private TestData() {
     }
@@ -77,29 +74,6 @@ final class TestData {
             fill(parameters.get(i).grad(), GRADS_SEED + i);
         }
         return parameters;
-    }
-
-    /** Fills the values of a single off-heap tensor as {@link #values} fills an array. */
-    static void fillValues(MemorySegment values) {
-        fill(values, VALUES_SEED);
-    }
-
-    /** Fills the gradient of a single off-heap tensor as {@link #grads} fills an array. */
-    static void fillGrads(MemorySegment grad) {
-        fill(grad, GRADS_SEED);
-    }
-
-    /**
-     * Zeroed off-heap memory for stream {@code stream} (0, 1, ...) of a pass over {@code length}
-     * elements: each starts {@value #STAGGER_BYTES} bytes further into its page than the one
-     * before, as the optimizer places a large run's state. Streams that all start at the same
-     * offset in their pages slow each other down (shared L1 sets, false store-to-load
-     * dependencies), and a ceiling must not carry that handicap.
-     */
-    static MemorySegment staggered(Arena arena, long length, int stream) {
-        final long bytes = length * Float.BYTES;
-        final long offset = stream * STAGGER_BYTES % PAGE_BYTES;
-        return arena.allocate(bytes + offset, PAGE_BYTES).asSlice(offset, bytes);
     }
 
     /** The values of a single parameter, as heap floats. */

@@ -42,13 +42,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {StepBenchmark.VECTOR_MODULE, Nd4jUpdaterBenchmark.AVX512_BUILD,
-        Nd4jUpdaterBenchmark.NATIVE_ACCESS})
+        StepBenchmark.NATIVE_ACCESS})
 public class Nd4jUpdaterBenchmark {
 
     /** Makes JavaCPP load ND4J's AVX-512 binaries instead of the generic x86-64 ones. */
     static final String AVX512_BUILD = "-Dorg.bytedeco.javacpp.platform.extension=-avx512";
-    /** JavaCPP loads ND4J's libraries with System.load, which JDK 25 warns about without this. */
-    static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
 
     /** The kernels ND4J has an updater for, at the step suite's sizes. */
     @State(Scope.Benchmark)

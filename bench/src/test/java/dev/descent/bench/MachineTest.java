@@ -29,8 +29,17 @@ class MachineTest {
                 + " jdk.incubator.vector)", kernelLine("scalar"));
     }
 
+    @Test
+    void theMemoryLineSaysWhatLargeTensorsLiveIn() {
+        final String report = new Machine("cpu", 2, List.of(), "jdk", "scalar",
+                "transparent huge pages of 2048 KiB").describe();
+        assertEquals("Memory: transparent huge pages of 2048 KiB",
+                report.substring(report.indexOf("Memory: ")));
+    }
+
     private static String kernelLine(String kernel) {
-        final String report = new Machine("cpu", 2, List.of(), "jdk", kernel).describe();
-        return report.substring(report.indexOf("Kernel: "));
+        final String report = new Machine("cpu", 2, List.of(), "jdk", kernel, "memory").describe();
+        return report.lines().filter(line -> line.startsWith("Kernel: ")).findFirst()
+                .orElseThrow();
     }
 }

@@ -1,8 +1,12 @@
 package dev.descent.bench;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -33,12 +37,26 @@ class WorkerPoolTest {
     }
 
     @Test
-    void rooflineRunsForEveryKernelShape() {
+    void rooflinePassesOverTheOptimizersMemoryForEveryKernelShape() {
         for (Kernel kernel : Kernel.values()) {
-            for (long size : new long[] {0, 1, 17, 4_099}) {
-                try (Roofline roofline = new Roofline(size, kernel.stateTensors(), 2)) {
+            // 100,003 elements: past the pool's split, and a tail shorter than a vector.
+            for (long size : new long[] {0, 1, 17, 4_099, 100_003}) {
+                try (Roofline roofline = new Roofline(kernel, size, 2)) {
+                    final List<MemorySegment> streams = new ArrayList<>();
+                    streams.add(roofline.memory().parameter().values());
+                    streams.addAll(roofline.memory().writableState());
+                    assertEquals(kernel.stateTensors() + 1, streams.size(), kernel.label());
+                    final List<float[]> before = streams.stream()
+                            .map(s -> s.toArray(JAVA_FLOAT)).toList();
                     roofline.step();
-                    roofline.step();
+                    final float[] g = roofline.memory().parameter().grad().toArray(JAVA_FLOAT);
+                    for (int k = 0; k < streams.size(); k++) {
+                        final float[] after = streams.get(k).toArray(JAVA_FLOAT);
+                        for (int i = 0; i < size; i++) {
+                            assertEquals(g[i] - before.get(k)[i], after[i],
+                                    kernel.label() + " stream " + k + " element " + i);
+                        }
+                    }
                 }
             }
         }
