@@ -47,7 +47,7 @@ public final class Parameter {
     static final long STAGGER_MIN_LENGTH = 1L << 16;
 
     /** The longest parameter {@link #allocate} packs into a chunk with its neighbours. */
-    public static final long POOLED_MAX_LENGTH = 1L << 16;
+    public static final long POOLED_MAX_LENGTH = 1L << 18;
     /** Elements in the first chunk of values (and of gradients) {@link #allocate} takes. */
     static final long FIRST_CHUNK_LENGTH = 1L << 8;
     /** Elements in the largest chunk: each new chunk doubles the last, up to this. */
@@ -92,7 +92,9 @@ public final class Parameter {
      * as updating a few hundred elements. The chunks grow with the arena's use, from 256 to
      * 1,048,576 elements (4 MiB) each for the values and the gradients, so the memory held beyond
      * the parameters is at most about as much again as the small parameters allocated so far and
-     * never more than one largest chunk of each. Larger parameters get memory of their own. Any
+     * never more than one largest chunk of each. Larger parameters get memory of their own. The
+     * limit, 1 MiB of floats, is half a huge page (below): a parameter that small would not get
+     * one on its own, while the chunks it shares do once they have grown past 2 MiB. Any
      * allocation of 65,536 elements or more, a parameter's or a chunk's, has its values at the
      * start of a page and its gradient 512 bytes into one, since streams that start at the same
      * offset in their pages slow a step down (the optimizer staggers the state the same way).

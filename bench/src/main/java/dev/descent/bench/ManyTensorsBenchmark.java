@@ -39,7 +39,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {StepBenchmark.VECTOR_MODULE, StepBenchmark.NATIVE_ACCESS})
+@Fork(value = 1, jvmArgsAppend = {StepBenchmark.VECTOR_MODULE, StepBenchmark.NATIVE_ACCESS,
+        StepBenchmark.HEAP_HUGE_PAGES})
 public class ManyTensorsBenchmark {
 
     static final int LAYERS = 24;
@@ -130,6 +131,19 @@ public class ManyTensorsBenchmark {
         }
         lengths.add(width).add(width);                                  // ln_f weight, bias
         return lengths.build().toArray();
+    }
+
+    /**
+     * The flat tensor that {@code layout} is compared with in {@link PairedBenchmark}, in the same
+     * kind of memory: for {@code separate} the trainer's own, wrapped, where Descent places only
+     * the state (so the ratio shows the cost of many tensors, not of memory Descent did not lay
+     * out, such as 4 KiB pages where its own allocations get huge pages); else Descent's.
+     */
+    static DescentFixture flatFor(String layout, Kernel kernel, int width, int threads,
+                                  BenchmarkParams benchmark) {
+        return new DescentFixture(kernel, new long[] {totalLength(width)},
+                layout.equals(SEPARATE) ? TestData.Allocation.SEPARATE
+                        : TestData.Allocation.ONE_BY_ONE, threads, benchmark);
     }
 
     /** The model's parameter count, the length of the flat tensor. */

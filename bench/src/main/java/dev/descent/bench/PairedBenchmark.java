@@ -55,7 +55,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {StepBenchmark.VECTOR_MODULE, StepBenchmark.NATIVE_ACCESS})
+@Fork(value = 1, jvmArgsAppend = {StepBenchmark.VECTOR_MODULE, StepBenchmark.NATIVE_ACCESS,
+        StepBenchmark.HEAP_HUGE_PAGES})
 public class PairedBenchmark {
 
     static final String ROOFLINE = "roofline";
@@ -173,8 +174,7 @@ public class PairedBenchmark {
             }
             openSides(() -> {
                 subject = ManyTensorsBenchmark.fixture(kernel, width, layout, n, benchmark);
-                baseline = ManyTensorsBenchmark.fixture(kernel, width, ManyTensorsBenchmark.FLAT,
-                        n, benchmark);
+                baseline = ManyTensorsBenchmark.flatFor(layout, kernel, width, n, benchmark);
             });
         }
     }
