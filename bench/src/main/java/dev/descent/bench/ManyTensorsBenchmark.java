@@ -141,9 +141,9 @@ public class ManyTensorsBenchmark {
      */
     static DescentFixture flatFor(String layout, Kernel kernel, int width, int threads,
                                   BenchmarkParams benchmark) {
-        return new DescentFixture(kernel, new long[] {totalLength(width)},
-                layout.equals(SEPARATE) ? TestData.Allocation.SEPARATE
-                        : TestData.Allocation.ONE_BY_ONE, threads, benchmark);
+        return layout.equals(SEPARATE) ? new DescentFixture(kernel,
+                new long[] {totalLength(width)}, TestData.Allocation.SEPARATE, threads, benchmark)
+                : fixture(kernel, width, FLAT, threads, benchmark);
     }
 
     /** The model's parameter count, the length of the flat tensor. */
