@@ -93,8 +93,8 @@ public final class Parameter {
      * 1,048,576 elements (4 MiB) each for the values and the gradients, so the memory held beyond
      * the parameters is at most about as much again as the small parameters allocated so far and
      * never more than one largest chunk of each. Larger parameters get memory of their own. The
-     * limit, 262,144 floats (1 MiB), is half a huge page (below): a parameter that small would not get
-     * one on its own, while the chunks it shares do once they have grown past 2 MiB. Any
+     * limit, 262,144 floats (1 MiB), is half a huge page (below): a parameter that small would
+     * not get one on its own, while the chunks it shares do once they have grown past 2 MiB. Any
      * allocation of 65,536 elements or more, a parameter's or a chunk's, has its values at the
      * start of a page and its gradient 512 bytes into one, since streams that start at the same
      * offset in their pages slow a step down (the optimizer staggers the state the same way).

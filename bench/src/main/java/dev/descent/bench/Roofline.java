@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The memory ceiling of a kernel: one pass that reads the gradient and reads and writes the value
  * and every state tensor, like the optimizer, with a single subtraction per element in place of
- * the update. It runs over an optimizer's own memory ({@link DescentFixture#memoryOf}), at the widest
- * vectors this CPU has, on the same number of threads.
+ * the update. It runs over an optimizer's own memory ({@link DescentFixture#memoryOf}), at the
+ * widest vectors this CPU has, on the same number of threads.
  */
 final class Roofline implements Stepper {
 
@@ -33,30 +33,32 @@ final class Roofline implements Stepper {
     Roofline(Kernel kernel, long size, int threads) {
         this.size = size;
         memory = DescentFixture.memoryOf(kernel, size);
-        final MemorySegment grad = memory.parameter().grad();
-        final List<MemorySegment> state = memory.writableState();
-        final MemorySegment[] updated = new MemorySegment[1 + state.size()];
-        updated[0] = memory.parameter().values();
-        for (int k = 1; k < updated.length; k++) {
-            // The state starts as the optimizer starts it, often zero: fill it like the rest.
-            updated[k] = state.get(k - 1);
-            TestData.fill(updated[k], k + 1);
-        }
-        // One loop per tensor count: a loop over an array of segments inside the element loop
-        // would not unroll into straight vector code.
-        pass = switch (updated.length) {
-            case 1 -> (from, to) -> pass1(grad, updated[0], from, to);
-            case 2 -> (from, to) -> pass2(grad, updated[0], updated[1], from, to);
-            case 3 -> (from, to) -> pass3(grad, updated[0], updated[1], updated[2], from, to);
-            case 4 -> (from, to) -> pass4(grad, updated[0], updated[1], updated[2], updated[3],
-                    from, to);
-            default -> {
-                memory.close();
-                throw new IllegalArgumentException("no roofline loop for " + state.size()
-                        + " state tensors");
+        try {
+            final MemorySegment grad = memory.parameter().grad();
+            final List<MemorySegment> state = memory.writableState();
+            final MemorySegment[] updated = new MemorySegment[1 + state.size()];
+            updated[0] = memory.parameter().values();
+            for (int k = 1; k < updated.length; k++) {
+                // The state starts as the optimizer starts it, often zero: fill it like the rest.
+                updated[k] = state.get(k - 1);
+                TestData.fill(updated[k], k + 1);
             }
-        };
-        pool = new WorkerPool(threads);
+            // One loop per tensor count: a loop over an array of segments inside the element loop
+            // would not unroll into straight vector code.
+            pass = switch (updated.length) {
+                case 1 -> (from, to) -> pass1(grad, updated[0], from, to);
+                case 2 -> (from, to) -> pass2(grad, updated[0], updated[1], from, to);
+                case 3 -> (from, to) -> pass3(grad, updated[0], updated[1], updated[2], from, to);
+                case 4 -> (from, to) -> pass4(grad, updated[0], updated[1], updated[2], updated[3],
+                        from, to);
+                default -> throw new IllegalArgumentException("no roofline loop for "
+                        + state.size() + " state tensors");
+            };
+            pool = new WorkerPool(threads);
+        } catch (RuntimeException | Error e) {
+            memory.close(); // whatever failed after the memory was taken
+            throw e;
+        }
     }
 
     /** The memory the pass runs over; for tests. */
