@@ -21,13 +21,19 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * The performance targets as ratios measured side by side: Descent's step (the subject) against
  * a baseline, alternating within every iteration. Each invocation runs a block of subject steps,
  * then as many baseline steps, and times both blocks; a block lasts about {@value #BLOCK_MILLIS}
- * ms, or one step where a step takes longer.
+ * ms ({@code scaling}: 200), or one step where a step takes longer. A block of several steps
+ * starts with one step that is not timed.
  *
  * <p>Why: on a shared machine other tenants change the speed of memory and cores from one second
  * to the next. Two separate runs of the same DRAM benchmark a minute apart differed by a third
  * here, more than any effect the targets are about. Alternating puts both sides under the same
- * disturbances, so their ratio holds still while their absolute speeds move. The blocks are long
- * enough that refilling the caches after a switch costs under a percent.
+ * disturbances, so their ratio holds still while their absolute speeds move. The untimed step
+ * refills the caches the other side's block took over and wakes the side's workers, costs that a
+ * trainer stepping back to back does not pay, and which fall more heavily on the side with more
+ * threads. Two cores over one at 1,048,576 elements, nine kernels, Intel Xeon, two rounds each:
+ * mean 1.87 and 1.90 with 50 ms blocks all timed, 1.92 and 1.94 with 200 ms blocks after an
+ * untimed step; the same steps in separate forks, one thread and two stepping without a break
+ * ({@code StepBenchmark}), 2.0 and more.
  *
  * <p>Read the result from the secondary metrics: {@code subjectNanos} and {@code baselineNanos}
  * are the time each side spent per iteration on the same number of steps, so the subject's
@@ -81,7 +87,12 @@ public class PairedBenchmark {
         public void calibrate() {
             final long slowest = Math.max(nanosPerStep(subject), nanosPerStep(baseline));
             stepsPerBlock = (int) Math.clamp(
-                    TimeUnit.MILLISECONDS.toNanos(BLOCK_MILLIS) / Math.max(1, slowest), 1, 1 << 20);
+                    TimeUnit.MILLISECONDS.toNanos(blockMillis()) / Math.max(1, slowest), 1, 1 << 20);
+        }
+
+        /** How long a block of each side lasts, at least one step. */
+        int blockMillis() {
+            return BLOCK_MILLIS;
         }
 
         @TearDown(Level.Trial)
@@ -190,6 +201,19 @@ public class PairedBenchmark {
         @Param({"1048576"})
         public long size;
 
+        /**
+         * Longer than the other pairs' blocks: a side's first steps after a switch still run
+         * slower than the steady state (the cores and the host settle) even after the untimed
+         * step, and with two threads they are a larger part of a block of the same length.
+         */
+        @Param({"200"})
+        public int blockMillis;
+
+        @Override
+        int blockMillis() {
+            return blockMillis;
+        }
+
         @Setup(Level.Trial)
         public void setUp(BenchmarkParams benchmark) {
             final int cores = Threads.count(Threads.ALL);
@@ -275,8 +299,12 @@ public class PairedBenchmark {
         }
     }
 
-    /** The scaling pair's four sides in turn: Descent's two, then the roofline's two. */
+    /**
+     * The scaling pair's four sides in turn: Descent's two, then the roofline's two. Two seconds
+     * per iteration hold a few rounds of the four 200 ms blocks.
+     */
     @Benchmark
+    @Measurement(iterations = 5, time = 2)
     public void scaling(ScalingPair pair, Times times, CeilingTimes ceilingTimes) {
         alternate(pair, times);
         final int steps = pair.stepsPerBlock;
@@ -291,8 +319,16 @@ public class PairedBenchmark {
         times.baselineNanos += timeBlock(pair.baseline, steps);
     }
 
-    /** Nanoseconds {@code steps} steps of {@code side} took. */
+    /**
+     * Nanoseconds {@code steps} steps of {@code side} took, after one untimed step where the block
+     * holds several: the other sides' blocks evicted this side's memory from the caches and let
+     * its workers park, and a trainer that steps back to back pays neither on every step. Where
+     * one step fills a block its memory outgrows the caches, and the lone step is timed as is.
+     */
     static long timeBlock(Stepper side, int steps) {
+        if (steps > 1) {
+            side.step();
+        }
         final long start = System.nanoTime();
         for (int k = 0; k < steps; k++) {
             side.step();

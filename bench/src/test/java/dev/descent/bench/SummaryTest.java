@@ -85,8 +85,8 @@ class SummaryTest {
         final PairedBenchmark.Times times = new PairedBenchmark.Times();
         PairedBenchmark.alternate(pair, times);
         PairedBenchmark.alternate(pair, times);
-        assertEquals(6, steps[0]);
-        assertEquals(6, steps[1]);
+        assertEquals(8, steps[0], "three timed steps and one untimed per block");
+        assertEquals(8, steps[1]);
         assertTrue(times.subjectNanos > 0 && times.baselineNanos > 0,
                 times.subjectNanos + " " + times.baselineNanos);
         times.reset();
@@ -106,13 +106,47 @@ class SummaryTest {
         final PairedBenchmark.CeilingTimes ceilingTimes = new PairedBenchmark.CeilingTimes();
         new PairedBenchmark().scaling(pair, times, ceilingTimes);
         new PairedBenchmark().scaling(pair, times, ceilingTimes);
-        assertEquals(List.of(4, 4, 4, 4), Arrays.stream(steps).boxed().toList());
+        assertEquals(List.of(6, 6, 6, 6), Arrays.stream(steps).boxed().toList());
         assertTrue(times.subjectNanos > 0 && times.baselineNanos > 0
                 && ceilingTimes.ceilingNanos > 0 && ceilingTimes.ceilingBaselineNanos > 0);
         ceilingTimes.reset();
         assertEquals(0, ceilingTimes.ceilingNanos + ceilingTimes.ceilingBaselineNanos);
         pair.tearDown();
         assertTrue(pair.subject == null && pair.ceiling == null && pair.ceilingBaseline == null);
+    }
+
+    @Test
+    void aBlockOfSeveralStepsLeavesItsFirstStepUntimedAndALoneStepTimed() {
+        final long slowNanos = 200_000_000;
+        assertTrue(PairedBenchmark.timeBlock(new SlowFirstStepper(slowNanos), 3) < slowNanos,
+                "the slow first step of a block of three was timed");
+        assertTrue(PairedBenchmark.timeBlock(new SlowFirstStepper(slowNanos), 1) >= slowNanos,
+                "a block of one step must time that step");
+    }
+
+    /** Its first step takes {@code firstNanos}, the others return at once. */
+    private static final class SlowFirstStepper implements Stepper {
+        private final long firstNanos;
+        private boolean stepped;
+
+        SlowFirstStepper(long firstNanos) {
+            this.firstNanos = firstNanos;
+        }
+
+        @Override
+        public void step() {
+            if (!stepped) {
+                stepped = true;
+                final long start = System.nanoTime();
+                while (System.nanoTime() - start < firstNanos) {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Test
