@@ -33,7 +33,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * threads. Two cores over one at 1,048,576 elements, nine kernels, Intel Xeon, two rounds each:
  * mean 1.87 and 1.90 with 50 ms blocks all timed, 1.92 and 1.94 with 200 ms blocks after an
  * untimed step; the same steps in separate forks, one thread and two stepping without a break
- * ({@code StepBenchmark}), 2.0 and more.
+ * ({@code StepBenchmark}, Nesterov, momentum and Adam, three rounds), 1.90-2.09.
  *
  * <p>Read the result from the secondary metrics: {@code subjectNanos} and {@code baselineNanos}
  * are the time each side spent per iteration on the same number of steps, so the subject's
