@@ -54,6 +54,27 @@ final class Checks {
         return value;
     }
 
+    /**
+     * System property {@code name} as a whole number of at least {@code min}, or
+     * {@code defaultValue} where it is not set.
+     */
+    static long longProperty(String name, long defaultValue, long min) {
+        final String text = System.getProperty(name);
+        if (text == null) {
+            return defaultValue;
+        }
+        try {
+            final long value = Long.parseLong(text.strip());
+            if (value >= min) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the value as it was given
+        }
+        throw new IllegalArgumentException("system property " + name + " must be a whole number >= "
+                + min + ", got '" + text + "'");
+    }
+
     static <T> T notNull(String name, T value) {
         if (value == null) {
             throw new NullPointerException(name + " must not be null");

@@ -50,6 +50,19 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     /** Default of {@link #MIN_ELEMENTS_PER_THREAD_PROP_NAME}. */
     public static final long MIN_ELEMENTS_PER_THREAD_DEFAULT = 1 << 15;
     /**
+     * System property: how long, in microseconds, a worker thread keeps polling for the next step
+     * after finishing one, before it yields and parks. Waking a parked worker takes the operating
+     * system tens to hundreds of microseconds, during which the caller does the worker's shares
+     * itself; a trainer whose steps come less than this apart finds its workers ready, and pays
+     * with a core kept busy for that long after every step. 0 parks at once.
+     */
+    public static final String WORKER_SPIN_MICROS_PROP_NAME = "descent.step.workerSpinMicros";
+    /**
+     * Default of {@link #WORKER_SPIN_MICROS_PROP_NAME}: enough for steps that come back to back,
+     * short enough that an optimizer between a trainer's steps leaves the cores to the trainer.
+     */
+    public static final long WORKER_SPIN_MICROS_DEFAULT = 50;
+    /**
      * Share boundaries fall on multiples of this many elements from the start of a run: one cache
      * line of floats, so no two threads write one line.
      */
@@ -68,8 +81,6 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * caches keep): the length of a reduction block, so a block's copy fits.
      */
     private static final long STAGING_CHUNK = UpdateKernels.REDUCTION_BLOCK;
-    private static final long MIN_ELEMENTS_PER_THREAD =
-            Long.getLong(MIN_ELEMENTS_PER_THREAD_PROP_NAME, MIN_ELEMENTS_PER_THREAD_DEFAULT);
 
     /**
      * The kernels the updates run on: the provider's until the first step picks the vector width
@@ -109,6 +120,9 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     /** Where each run starts in the concatenation of all of them; the last entry is the total. */
     private final long[] runStarts;
     private final int threads;
+    /** {@link #minElementsPerThread()} and {@link #workerSpinMicros()} when this was built. */
+    private final long minElementsPerThread;
+    private final long workerSpinMicros;
     /** Where each parameter's first reduction block is in the list of all blocks; last: total. */
     private final long[] blockStarts;
     private StepWorkers workers;
@@ -134,6 +148,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     private enum Phase { UPDATE, REDUCE, CLAMP }
 
     Optimizer(List<ParameterGroup<C>> groups, int threads) {
+        this.minElementsPerThread = minElementsPerThread();
+        this.workerSpinMicros = workerSpinMicros();
         this.groups = List.copyOf(groups);
         this.threads = threads;
         final List<Parameter> flat = new ArrayList<>();
@@ -492,13 +508,14 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     /** Starts the workers a step needs, if any, and cuts the shares; returns the threads that step. */
     private int planWorkers() {
         final long total = runStarts[runGroup.length];
-        final long wanted = Math.min(threads, total / MIN_ELEMENTS_PER_THREAD);
+        final long wanted = Math.min(threads, total / minElementsPerThread);
         if (wanted < 2) {
             shares = 1;
             return 1;
         }
+        final long spinNanos = Math.min(workerSpinMicros, Long.MAX_VALUE / 1000) * 1000;
         final StepWorkers started = new StepWorkers(threads - 1, this::runShare,
-                getClass().getSimpleName());
+                getClass().getSimpleName(), spinNanos);
         for (MemorySegment sample : scopeSamples) {
             if (!started.canAccess(sample)) {
                 started.close(); // memory confined to the caller's thread: only it may step
@@ -745,6 +762,29 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     /** The most threads a step of this optimizer uses, the caller's included. */
     public final int threads() {
         return threads;
+    }
+
+    /**
+     * {@value #MIN_ELEMENTS_PER_THREAD_PROP_NAME} as set now, else its default; an optimizer
+     * reads it when it is built.
+     *
+     * @throws IllegalArgumentException if the property is set to anything but a whole number
+     *     {@code >= 1}
+     */
+    public static long minElementsPerThread() {
+        return Checks.longProperty(MIN_ELEMENTS_PER_THREAD_PROP_NAME,
+                MIN_ELEMENTS_PER_THREAD_DEFAULT, 1);
+    }
+
+    /**
+     * {@value #WORKER_SPIN_MICROS_PROP_NAME} as set now, else its default; an optimizer reads it
+     * when it is built.
+     *
+     * @throws IllegalArgumentException if the property is set to anything but a whole number
+     *     {@code >= 0}
+     */
+    public static long workerSpinMicros() {
+        return Checks.longProperty(WORKER_SPIN_MICROS_PROP_NAME, WORKER_SPIN_MICROS_DEFAULT, 0);
     }
 
     /** Stops the worker threads and frees the optimizer state; further steps fail. Closing twice does nothing. */

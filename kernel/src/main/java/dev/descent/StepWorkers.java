@@ -24,14 +24,19 @@ import java.util.function.IntConsumer;
  * cannot claim a share of a later step by mistake. The per-step scalars written before a step is
  * published are visible to every thread that claims a share of it, and every share's writes are
  * visible to the caller once the count of unfinished shares reaches zero. Between steps a worker
- * spins briefly (steps often come back to back), then yields, then parks until the next step
- * unparks it, so an idle optimizer costs no CPU. Nothing is allocated per step.
+ * polls for the next one for a set time (its spin window), then yields a few times, then parks
+ * until the next step unparks it, so an idle optimizer costs no CPU. Waking a parked thread takes
+ * the operating system tens to hundreds of microseconds, longer on a VM whose idle vCPU the host
+ * has descheduled, and the caller does not wait for it: it starts on its own shares and takes the
+ * worker's if the worker is still asleep. A window longer than the time between a trainer's steps
+ * keeps the workers ready, at the cost of a core kept busy for that long after each step
+ * ({@link Optimizer#WORKER_SPIN_MICROS_PROP_NAME}). Nothing is allocated per step.
  */
 final class StepWorkers implements AutoCloseable {
 
-    /** Spins before a waiting thread starts yielding: some tens of microseconds. */
+    /** Spins before the caller, waiting for the workers' last shares, starts yielding. */
     private static final int SPINS = 2_000;
-    /** Yields before a waiting worker parks. */
+    /** Yields before a waiting worker parks, once its spin window is over. */
     private static final int YIELDS = 50;
     private static final int SHARE_BITS = 16;
     private static final long SHARE_MASK = (1L << SHARE_BITS) - 1;
@@ -42,6 +47,7 @@ final class StepWorkers implements AutoCloseable {
     private static final int CLAIM_STRIDE = 8;
 
     private final IntConsumer share;
+    private final long spinNanos;
     private final Thread[] threads;
     /**
      * Per thread, the caller's first, at index {@code thread * CLAIM_STRIDE}: step number (high
@@ -54,9 +60,13 @@ final class StepWorkers implements AutoCloseable {
     private volatile boolean closed;
     private volatile Throwable failure;
 
-    /** Starts {@code workers} daemon threads that run {@code share.accept(k)} for claimed shares. */
-    StepWorkers(int workers, IntConsumer share, String name) {
+    /**
+     * Starts {@code workers} daemon threads that run {@code share.accept(k)} for claimed shares
+     * and, after each step, poll for the next one for {@code spinNanos} before they park.
+     */
+    StepWorkers(int workers, IntConsumer share, String name, long spinNanos) {
         this.share = share;
+        this.spinNanos = spinNanos;
         this.threads = new Thread[workers];
         this.claims = new AtomicLongArray((workers + 1) * CLAIM_STRIDE);
         for (int k = 0; k < workers; k++) {
@@ -167,17 +177,18 @@ final class StepWorkers implements AutoCloseable {
     }
 
     private long awaitTicketAfter(long seen) {
-        int idle = 0;
+        final long spinStart = System.nanoTime();
+        int yields = 0;
         long current;
         while ((current = ticket) == seen && !closed) {
-            if (idle < SPINS) {
+            if (System.nanoTime() - spinStart < spinNanos) {
                 Thread.onSpinWait();
-            } else if (idle < SPINS + YIELDS) {
+            } else if (yields < YIELDS) {
                 Thread.yield();
+                yields++;
             } else {
                 LockSupport.park(this);
             }
-            idle++;
         }
         return current;
     }

@@ -326,6 +326,39 @@ class BadInputTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}={1}")
+    @MethodSource("badStepProperties")
+    void badStepPropertyIsRejectedAtBuild(String property, String value, String expected) {
+        final Parameter p = Parameter.allocate(arena, "w", 4);
+        final String before = System.setProperty(property, value);
+        try {
+            rejects(IAE, () -> Sgd.builder().build(List.of(p)), property, "'" + value + "'",
+                    expected);
+        } finally {
+            if (before == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, before);
+            }
+        }
+        try (Sgd sgd = Sgd.builder().build(List.of(p))) {
+            sgd.step(); // with the property gone, the same build succeeds
+        }
+    }
+
+    static Stream<Arguments> badStepProperties() {
+        final String minElements = Optimizer.MIN_ELEMENTS_PER_THREAD_PROP_NAME;
+        final String spin = Optimizer.WORKER_SPIN_MICROS_PROP_NAME;
+        return Stream.of(
+                Arguments.of(minElements, "0", ">= 1"),
+                Arguments.of(minElements, "-5", ">= 1"),
+                Arguments.of(minElements, "many", ">= 1"),
+                Arguments.of(minElements, "", ">= 1"),
+                Arguments.of(spin, "-1", ">= 0"),
+                Arguments.of(spin, "1.5", ">= 0"),
+                Arguments.of(spin, "99999999999999999999", ">= 0"));
+    }
+
     @Test
     void parameterGroupSetLrRejectsNegativeAndNonFinite() {
         final Parameter p = Parameter.allocate(arena, "w", 4);

@@ -52,7 +52,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code scaling}: the optimizer on all cores against the same optimizer on one thread,
  *       and in the same rotation the roofline on all cores against the roofline on one thread:
  *       how far the memory itself lets a step of that size scale on this machine, now. Its
- *       counters {@code ceilingNanos} and {@code ceilingBaselineNanos} give that ceiling;</li>
+ *       counters {@code ceilingNanos} and {@code ceilingBaselineNanos} give that ceiling. With
+ *       {@code gapMicros} the caller stays busy that long before every step, as a trainer
+ *       between its steps, and the workers may park in between;</li>
  *   <li>{@code subnormal}: the step with gradients so small that the state settles among the
  *       subnormal floats, against the same step with ordinary gradients.</li>
  * </ul>
@@ -81,13 +83,15 @@ public class PairedBenchmark {
         Stepper ceiling;
         Stepper ceilingBaseline;
         int stepsPerBlock = 1;
+        /** The caller's untimed busy time before every step: 0 but for a scaling pair's gap. */
+        long gapNanos;
 
-        /** Sizes the blocks from the current speed of the slower side. */
+        /** Sizes the blocks from the current speed of the slower side, gaps included. */
         @Setup(Level.Iteration)
         public void calibrate() {
             final long slowest = Math.max(nanosPerStep(subject), nanosPerStep(baseline));
-            stepsPerBlock = (int) Math.clamp(
-                    TimeUnit.MILLISECONDS.toNanos(blockMillis()) / Math.max(1, slowest), 1, 1 << 20);
+            stepsPerBlock = (int) Math.clamp(TimeUnit.MILLISECONDS.toNanos(blockMillis())
+                    / Math.max(1, slowest + gapNanos), 1, 1 << 20);
         }
 
         /** How long a block of each side lasts, at least one step. */
@@ -209,6 +213,15 @@ public class PairedBenchmark {
         @Param({"200"})
         public int blockMillis;
 
+        /**
+         * Microseconds the caller spends busy before every step, untimed, as a trainer does its
+         * forward and backward passes on its own thread between steps; 0 steps back to back.
+         * Longer than the workers' spin window ({@code descent.step.workerSpinMicros}), it lets
+         * them park, and each step then starts while they wake.
+         */
+        @Param({"0"})
+        public int gapMicros;
+
         @Override
         int blockMillis() {
             return blockMillis;
@@ -216,6 +229,10 @@ public class PairedBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(BenchmarkParams benchmark) {
+            if (gapMicros < 0) {
+                throw new IllegalArgumentException("gapMicros must be >= 0, got " + gapMicros);
+            }
+            gapNanos = TimeUnit.MICROSECONDS.toNanos(gapMicros);
             final int cores = Threads.count(Threads.ALL);
             openSides(() -> {
                 subject = new DescentFixture(kernel, new long[] {size}, cores, benchmark);
@@ -307,16 +324,19 @@ public class PairedBenchmark {
     @Measurement(iterations = 5, time = 2)
     public void scaling(ScalingPair pair, Times times, CeilingTimes ceilingTimes) {
         alternate(pair, times);
-        final int steps = pair.stepsPerBlock;
-        ceilingTimes.ceilingNanos += timeBlock(pair.ceiling, steps);
-        ceilingTimes.ceilingBaselineNanos += timeBlock(pair.ceilingBaseline, steps);
+        ceilingTimes.ceilingNanos += timeBlock(pair.ceiling, pair);
+        ceilingTimes.ceilingBaselineNanos += timeBlock(pair.ceilingBaseline, pair);
     }
 
     /** One block of subject steps, then as many baseline steps, each block timed. */
     static void alternate(Pair pair, Times times) {
-        final int steps = pair.stepsPerBlock;
-        times.subjectNanos += timeBlock(pair.subject, steps);
-        times.baselineNanos += timeBlock(pair.baseline, steps);
+        times.subjectNanos += timeBlock(pair.subject, pair);
+        times.baselineNanos += timeBlock(pair.baseline, pair);
+    }
+
+    /** A block of {@code side}'s steps as the pair sets it: {@link #timeBlock(Stepper, int, long)}. */
+    private static long timeBlock(Stepper side, Pair pair) {
+        return timeBlock(side, pair.stepsPerBlock, pair.gapNanos);
     }
 
     /**
@@ -324,15 +344,29 @@ public class PairedBenchmark {
      * holds several: the other sides' blocks evicted this side's memory from the caches and let
      * its workers park, and a trainer that steps back to back pays neither on every step. Where
      * one step fills a block its memory outgrows the caches, and the lone step is timed as is.
+     * With a gap, the caller first stays busy for {@code gapNanos} before every step, untimed.
      */
-    static long timeBlock(Stepper side, int steps) {
+    static long timeBlock(Stepper side, int steps, long gapNanos) {
         if (steps > 1) {
             side.step();
         }
-        final long start = System.nanoTime();
-        for (int k = 0; k < steps; k++) {
-            side.step();
+        if (gapNanos == 0) {
+            final long start = System.nanoTime();
+            for (int k = 0; k < steps; k++) {
+                side.step();
+            }
+            return System.nanoTime() - start;
         }
-        return System.nanoTime() - start;
+        long total = 0;
+        for (int k = 0; k < steps; k++) {
+            final long gapEnd = System.nanoTime() + gapNanos;
+            while (System.nanoTime() - gapEnd < 0) {
+                Thread.onSpinWait();
+            }
+            final long start = System.nanoTime();
+            side.step();
+            total += System.nanoTime() - start;
+        }
+        return total;
     }
 }

@@ -13,8 +13,13 @@ final class Threads {
      * costs more than it saves; the peers follow the same rule so that every column compares
      * the same partitioning.
      */
-    private static final long MIN_ELEMENTS_PER_THREAD = Long.getLong(
-            Optimizer.MIN_ELEMENTS_PER_THREAD_PROP_NAME, Optimizer.MIN_ELEMENTS_PER_THREAD_DEFAULT);
+    private static final long MIN_ELEMENTS_PER_THREAD = Optimizer.minElementsPerThread();
+    /**
+     * How long a waiting worker polls before it parks: Descent's spin window, so that the ceiling's
+     * workers are as ready for the next pass as Descent's are for the next step.
+     */
+    static final long WORKER_SPIN_NANOS =
+            Math.min(Optimizer.workerSpinMicros(), Long.MAX_VALUE / 1000) * 1000;
 
     private Threads() {
     }

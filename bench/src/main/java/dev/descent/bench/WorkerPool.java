@@ -7,10 +7,11 @@ import java.util.concurrent.locks.LockSupport;
  * Splits a range of elements into one contiguous chunk per thread, starting on cache-line
  * boundaries, and runs them on the calling thread and up to {@code threads - 1} daemon workers,
  * as many as Descent's step would use for the size ({@link Threads#forElements}). Nothing
- * is allocated per run, and workers spin briefly before parking, so a hand-off costs about a
- * microsecond rather than the tens of an executor: the roofline it drives is a ceiling and must
- * not be slowed by its own scaffolding. Chunks are claimed, not assigned, so on a busy machine
- * the caller does the chunk of a worker that has not woken up yet instead of waiting a time slice.
+ * is allocated per run, and workers poll for the next run for Descent's spin window before
+ * parking, so a hand-off costs about a microsecond rather than the tens of an executor: the
+ * roofline it drives is a ceiling and must not be slowed by its own scaffolding. Chunks are
+ * claimed, not assigned, so on a busy machine the caller does the chunk of a worker that has not
+ * woken up yet instead of waiting a time slice.
  */
 final class WorkerPool implements AutoCloseable {
 
@@ -22,7 +23,7 @@ final class WorkerPool implements AutoCloseable {
 
     /** Chunks start at multiples of this many floats: 64 bytes, one cache line. */
     private static final long CHUNK_ALIGNMENT = 16;
-    /** Spin iterations before a waiting thread yields (caller) or parks (worker). */
+    /** Spin iterations before the caller, waiting for the workers' chunks, yields. */
     private static final int SPINS = 1 << 14;
 
     private final Thread[] workers;
@@ -71,9 +72,9 @@ final class WorkerPool implements AutoCloseable {
     private void work() {
         long seen = 0;
         while (!closed) {
-            int spins = 0;
+            final long spinStart = System.nanoTime();
             while (generation == seen && !closed) {
-                if (++spins < SPINS) {
+                if (System.nanoTime() - spinStart < Threads.WORKER_SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);

@@ -118,10 +118,22 @@ class SummaryTest {
     @Test
     void aBlockOfSeveralStepsLeavesItsFirstStepUntimedAndALoneStepTimed() {
         final long slowNanos = 200_000_000;
-        assertTrue(PairedBenchmark.timeBlock(new SlowFirstStepper(slowNanos), 3) < slowNanos,
+        assertTrue(PairedBenchmark.timeBlock(new SlowFirstStepper(slowNanos), 3, 0) < slowNanos,
                 "the slow first step of a block of three was timed");
-        assertTrue(PairedBenchmark.timeBlock(new SlowFirstStepper(slowNanos), 1) >= slowNanos,
+        assertTrue(PairedBenchmark.timeBlock(new SlowFirstStepper(slowNanos), 1, 0) >= slowNanos,
                 "a block of one step must time that step");
+    }
+
+    @Test
+    void aGapIsSpentBeforeEveryStepButNotTimed() {
+        final long gapNanos = 20_000_000;
+        final int[] steps = new int[1];
+        final long start = System.nanoTime();
+        final long timed = PairedBenchmark.timeBlock(new CountingStepper(steps, 0), 3, gapNanos);
+        final long elapsed = System.nanoTime() - start;
+        assertEquals(4, steps[0], "one untimed step, then three after a gap each");
+        assertTrue(elapsed >= 3 * gapNanos, "the three gaps took " + elapsed + " ns in all");
+        assertTrue(timed < gapNanos, "a gap was timed: " + timed + " ns for three empty steps");
     }
 
     /** Its first step takes {@code firstNanos}, the others return at once. */
