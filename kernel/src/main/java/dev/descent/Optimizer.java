@@ -120,9 +120,9 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     /** Where each run starts in the concatenation of all of them; the last entry is the total. */
     private final long[] runStarts;
     private final int threads;
-    /** {@link #minElementsPerThread()} and {@link #workerSpinMicros()} when this was built. */
+    /** {@link #minElementsPerThread()} and {@link #workerSpinNanos()} when this was built. */
     private final long minElementsPerThread;
-    private final long workerSpinMicros;
+    private final long workerSpinNanos;
     /** Where each parameter's first reduction block is in the list of all blocks; last: total. */
     private final long[] blockStarts;
     private StepWorkers workers;
@@ -149,7 +149,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
 
     Optimizer(List<ParameterGroup<C>> groups, int threads) {
         this.minElementsPerThread = minElementsPerThread();
-        this.workerSpinMicros = workerSpinMicros();
+        this.workerSpinNanos = workerSpinNanos();
         this.groups = List.copyOf(groups);
         this.threads = threads;
         final List<Parameter> flat = new ArrayList<>();
@@ -513,9 +513,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             shares = 1;
             return 1;
         }
-        final long spinNanos = Math.min(workerSpinMicros, Long.MAX_VALUE / 1000) * 1000;
         final StepWorkers started = new StepWorkers(threads - 1, this::runShare,
-                getClass().getSimpleName(), spinNanos);
+                getClass().getSimpleName(), workerSpinNanos);
         for (MemorySegment sample : scopeSamples) {
             if (!started.canAccess(sample)) {
                 started.close(); // memory confined to the caller's thread: only it may step
@@ -777,14 +776,17 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     }
 
     /**
-     * {@value #WORKER_SPIN_MICROS_PROP_NAME} as set now, else its default; an optimizer reads it
-     * when it is built.
+     * {@value #WORKER_SPIN_MICROS_PROP_NAME} as set now, else its default, in nanoseconds (a
+     * window too long to count in a {@code long} of nanoseconds is as good as endless); an
+     * optimizer reads it when it is built.
      *
      * @throws IllegalArgumentException if the property is set to anything but a whole number
      *     {@code >= 0}
      */
-    public static long workerSpinMicros() {
-        return Checks.longProperty(WORKER_SPIN_MICROS_PROP_NAME, WORKER_SPIN_MICROS_DEFAULT, 0);
+    public static long workerSpinNanos() {
+        final long micros = Checks.longProperty(WORKER_SPIN_MICROS_PROP_NAME,
+                WORKER_SPIN_MICROS_DEFAULT, 0);
+        return Math.min(micros, Long.MAX_VALUE / 1000) * 1000;
     }
 
     /** Stops the worker threads and frees the optimizer state; further steps fail. Closing twice does nothing. */

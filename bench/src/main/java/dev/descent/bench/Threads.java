@@ -18,8 +18,7 @@ final class Threads {
      * How long a waiting worker polls before it parks: Descent's spin window, so that the ceiling's
      * workers are as ready for the next pass as Descent's are for the next step.
      */
-    static final long WORKER_SPIN_NANOS =
-            Math.min(Optimizer.workerSpinMicros(), Long.MAX_VALUE / 1000) * 1000;
+    static final long WORKER_SPIN_NANOS = Optimizer.workerSpinNanos();
 
     private Threads() {
     }
