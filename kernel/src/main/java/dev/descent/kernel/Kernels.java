@@ -57,9 +57,9 @@ public final class Kernels {
 
     /**
      * The kernels for a step whose values, gradients and state take {@code bytesPerThread} bytes
-     * per thread: {@link #provider()}, or, on a CPU whose preferred vectors are 512 bits wide and
-     * whose cache sizes are known, the same kernels at 256 bits where those are faster. Both give
-     * the same bits. Measured on an Intel Xeon (Sapphire Rapids class, 48 KiB L1d and 2 MiB L2
+     * per thread: {@link #provider()}, or, on an Intel CPU whose preferred vectors are 512 bits
+     * wide and whose cache sizes are known, the same kernels at 256 bits where those are faster.
+     * Both give the same bits. Measured on an Intel Xeon (Sapphire Rapids class, 48 KiB L1d and 2 MiB L2
      * per core; {@code PairedBenchmark.step} against the same loops in C, 512 → 256 bits): Intel
      * splits a 512-bit divide or square root in three, so the kernels that divide (AdaGrad,
      * RMSProp, Adam) gain 6-9% at 256 bits wherever the divider rather than memory bounds them,
@@ -67,7 +67,8 @@ public final class Kernels {
      * 1.01); with 16,777,216 elements in DRAM 512 bits are 0-2% faster. The SGD family gains
      * 7-9% at 256 bits once its data spills out of L1 into L2 (SGD at 16,384 elements 0.93 →
      * 1.00, momentum at 65,536 0.93 → 0.99), while 512 bits are 6-56% faster where it fits in
-     * about twice the L1 (SGD at 4,096 1.27 against 1.00) and 6% faster in DRAM.
+     * about twice the L1 (SGD at 4,096 1.27 against 1.00) and 6% faster in DRAM. Not on AMD's
+     * CPUs (see {@link #narrowerCanBeFaster}).
      *
      * @param bytesPerThread what one thread's part of a step reads and writes, counting each
      *     tensor once
@@ -78,6 +79,21 @@ public final class Kernels {
         final UpdateKernels narrow = NarrowHolder.NARROW;
         return narrow != null && narrowerIsFaster(bytesPerThread, divideBound, NarrowHolder.CACHES)
                 ? narrow : provider();
+    }
+
+    /**
+     * Whether the 256-bit kernels can beat the 512-bit ones on a CPU of {@code vendor} (as
+     * {@code /proc/cpuinfo} names it): only on Intel's, the CPUs {@link #forWorkingSet}'s rule was
+     * measured on, whose 512-bit divides and square roots are split. AMD's Zen 5 runs 512-bit
+     * vectors at full width: forced to 256 bits, the kernels were slower at every size in cache
+     * (AMD EPYC, family 26 model 2, against the same loops in C, 512 → 256 bits: Adam at 4,096
+     * elements 1.09 → 0.57, at 262,144 0.98 → 0.66, AdaGrad and RMSProp about half, SGD at
+     * 16,384 0.97 → 0.87, Nesterov 1.09 → 0.84, momentum and Nesterov at 262,144 unchanged).
+     * Zen 4 splits 512-bit operations in two, so halving the width should save nothing there
+     * either (not measured).
+     */
+    static boolean narrowerCanBeFaster(String vendor) {
+        return CpuVendor.INTEL.equals(vendor);
     }
 
     /**
@@ -186,7 +202,8 @@ public final class Kernels {
 
     /**
      * The 256-bit copy of the kernels when the provider is the 512-bit Panama one of its own
-     * choice (no {@value #VECTOR_BITS_PROP_NAME}), else null; made on first use.
+     * choice (no {@value #VECTOR_BITS_PROP_NAME}) on a CPU where it can be faster, else null;
+     * made on first use.
      */
     private static final class NarrowHolder {
         static final int WIDE_BITS = 512;
@@ -194,6 +211,7 @@ public final class Kernels {
         /** Read only where a narrower copy could run: elsewhere nothing depends on them. */
         static final CacheSizes CACHES = provider().vectorBitSize() == WIDE_BITS
                 && System.getProperty(VECTOR_BITS_PROP_NAME) == null
+                && narrowerCanBeFaster(CpuVendor.readFrom(CpuVendor.LINUX_CPUINFO))
                 ? CacheSizes.readFrom(CacheSizes.LINUX_CPU0_CACHES) : CacheSizes.UNKNOWN;
         static final UpdateKernels NARROW = CACHES.known() ? makeNarrow() : null;
 

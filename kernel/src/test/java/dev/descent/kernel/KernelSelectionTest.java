@@ -141,6 +141,7 @@ class KernelSelectionTest {
         final UpdateKernels provider = Kernels.provider();
         final boolean expected = provider.vectorBitSize() == 512
                 && System.getProperty(Kernels.VECTOR_BITS_PROP_NAME) == null
+                && Kernels.narrowerCanBeFaster(CpuVendor.readFrom(CpuVendor.LINUX_CPUINFO))
                 && CacheSizes.readFrom(CacheSizes.LINUX_CPU0_CACHES).known();
         assertEquals(expected, Kernels.narrow().isPresent(), provider.name());
         Kernels.narrow().ifPresent(narrow -> assertEquals("panama-256", narrow.name()));
@@ -153,6 +154,24 @@ class KernelSelectionTest {
             }
         }
         assertSame(provider, Kernels.forWorkingSet(1L << 40, true), "DRAM: the widest vectors");
+    }
+
+    @Test
+    void onlyIntelCpusGetTheNarrowCopy(@TempDir Path dir) throws IOException {
+        final Path intel = Files.writeString(dir.resolve("intel"), "processor\t: 0\n"
+                + "vendor_id\t: GenuineIntel\ncpu family\t: 6\nprocessor\t: 1\n"
+                + "vendor_id\t: GenuineIntel\n");
+        final Path amd = Files.writeString(dir.resolve("amd"), "processor\t: 0\n"
+                + "vendor_id\t: AuthenticAMD\ncpu family\t: 26\n");
+        final Path none = Files.writeString(dir.resolve("none"), "processor\t: 0\n"
+                + "vendor_id without a colon\n");
+        assertEquals("GenuineIntel", CpuVendor.readFrom(intel));
+        assertEquals("AuthenticAMD", CpuVendor.readFrom(amd));
+        assertEquals(CpuVendor.UNKNOWN, CpuVendor.readFrom(none));
+        assertEquals(CpuVendor.UNKNOWN, CpuVendor.readFrom(dir.resolve("missing")));
+        assertTrue(Kernels.narrowerCanBeFaster(CpuVendor.readFrom(intel)));
+        assertFalse(Kernels.narrowerCanBeFaster(CpuVendor.readFrom(amd)));
+        assertFalse(Kernels.narrowerCanBeFaster(CpuVendor.UNKNOWN));
     }
 
     @Test
