@@ -88,7 +88,7 @@ public final class Kernels {
      * vectors at full width: forced to 256 bits, the kernels were slower at every size in cache
      * (AMD EPYC, family 26 model 2, against the same loops in C, 512 → 256 bits: Adam at 4,096
      * elements 1.09 → 0.57, at 262,144 0.98 → 0.66, AdaGrad and RMSProp about half, SGD at
-     * 16,384 0.97 → 0.87, Nesterov 1.09 → 0.84, momentum and Nesterov at 262,144 unchanged).
+     * 16,384 0.97 → 0.87, Nesterov 1.09 → 0.83, momentum and Nesterov at 262,144 unchanged).
      * Zen 4 splits 512-bit operations in two, so halving the width should save nothing there
      * either (not measured).
      */
