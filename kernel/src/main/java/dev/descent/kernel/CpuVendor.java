@@ -24,13 +24,14 @@ final class CpuVendor {
     }
 
     /**
-     * The value of the first {@code vendor_id : ...} line of {@code cpuinfo}, or {@link #UNKNOWN}
-     * if there is none or the file cannot be read.
+     * The value of the first line of {@code cpuinfo} whose key, before the colon, is exactly
+     * {@code vendor_id}, or {@link #UNKNOWN} if there is none or the file cannot be read.
      */
     static String readFrom(Path cpuinfo) {
         try (Stream<String> lines = Files.lines(cpuinfo)) {
-            return lines.filter(line -> line.startsWith(FIELD) && line.indexOf(':') > 0)
-                    .map(line -> line.substring(line.indexOf(':') + 1).strip())
+            return lines.map(line -> line.split(":", 2))
+                    .filter(keyValue -> keyValue.length == 2 && keyValue[0].strip().equals(FIELD))
+                    .map(keyValue -> keyValue[1].strip())
                     .findFirst().orElse(UNKNOWN);
         } catch (IOException | UncheckedIOException e) {
             return UNKNOWN; // not Linux, or no such file: vendor unknown
