@@ -9,8 +9,19 @@ package dev.descent;
  * no state, and multiplies the scale by {@code backoffFactor}; after {@code growthInterval}
  * clean steps in a row the scale is multiplied by {@code growthFactor}.
  *
- * <p>The scale is a float, as PyTorch's scale tensor is. Not thread-safe: it belongs to one
- * optimizer.
+ * <p>The scale is a float, as PyTorch's scale tensor is. Backing off can take it down to 0
+ * (after 166 non-finite steps in a row from the default scale and factor); from then on every
+ * step is skipped, as in PyTorch.
+ *
+ * <p>A scaler belongs to one optimizer at a time ({@link Optimizer#setLossScaler} refuses one
+ * that another open optimizer holds), because each step updates it: PyTorch's pattern of one
+ * scaler stepping several optimizers, then updated once, would have the second optimizer
+ * unscale by a scale the first already changed. Not thread-safe.
+ *
+ * <p>A skipped step does not count as an optimizer step, so a schedule attached to a group
+ * ({@link ParameterGroup#setSchedule}), which follows the optimizer's step count, waits with
+ * it; a PyTorch loop that calls {@code scheduler.step()} after every {@code scaler.step()}
+ * advances its schedule on skipped steps too.
  */
 public final class LossScaler {
 
@@ -28,6 +39,8 @@ public final class LossScaler {
     private final int growthInterval;
     private float scale;
     private int growthTracker;
+    /** The optimizer this scaler is attached to, or null: see {@link Optimizer#setLossScaler}. */
+    private Optimizer<?> owner;
 
     private LossScaler(Builder b) {
         this.scale = (float) b.initScale;
@@ -67,14 +80,15 @@ public final class LossScaler {
     }
 
     /**
-     * Restores the scale and tracker, e.g. from a checkpoint.
+     * Restores the scale and tracker, e.g. from a checkpoint. A scale of 0 is accepted because
+     * backing off can reach it (166 halvings in a row from the default 2^16), as in PyTorch.
      *
-     * @throws IllegalArgumentException if {@code scale} is not a finite float {@code > 0} or the
+     * @throws IllegalArgumentException if {@code scale} is negative, NaN or infinite, or the
      *     tracker is outside {@code [0, growthInterval)}
      */
     public void restore(float scale, int growthTracker) {
-        if (!(scale > 0) || !Float.isFinite(scale)) {
-            throw new IllegalArgumentException("scale must be a finite float > 0, got " + scale);
+        if (!(scale >= 0) || !Float.isFinite(scale)) {
+            throw new IllegalArgumentException("scale must be a finite float >= 0, got " + scale);
         }
         if (growthTracker < 0 || growthTracker >= growthInterval) {
             throw new IllegalArgumentException("growthTracker must be in [0, " + growthInterval
@@ -82,6 +96,29 @@ public final class LossScaler {
         }
         this.scale = scale;
         this.growthTracker = growthTracker;
+    }
+
+    /**
+     * Attaches this scaler to {@code optimizer}, unless another optimizer holds it (a closed one
+     * has let it go).
+     *
+     * @throws IllegalArgumentException if another optimizer holds it
+     */
+    void attachTo(Optimizer<?> optimizer) {
+        if (owner != null && owner != optimizer) {
+            throw new IllegalArgumentException("lossScaler is attached to another optimizer ("
+                    + owner.getClass().getSimpleName() + "); a scaler belongs to one optimizer,"
+                    + " since each step updates it: detach it there (setLossScaler(null)) or"
+                    + " build a scaler per optimizer");
+        }
+        owner = optimizer;
+    }
+
+    /** Detaches this scaler from {@code optimizer}, if that is its owner. */
+    void detachFrom(Optimizer<?> optimizer) {
+        if (owner == optimizer) {
+            owner = null;
+        }
     }
 
     /** The factor the optimizer applies to gradients: {@code 1/scale}, computed in double. */
@@ -121,19 +158,30 @@ public final class LossScaler {
             return this;
         }
 
-        /** Growth factor, finite and {@code > 1}; default 2. */
+        /**
+         * Growth factor, {@code > 1} and finite as a float (the scale is a float: 1 + 1e-9 would
+         * be 1 and never grow it); default 2.
+         */
         public Builder growthFactor(double growthFactor) {
-            if (!(growthFactor > 1)) {
-                throw new IllegalArgumentException("growthFactor must be > 1, got " + growthFactor);
+            final float asFloat = (float) growthFactor;
+            if (!(asFloat > 1) || !Float.isFinite(asFloat)) {
+                throw new IllegalArgumentException("growthFactor must be > 1 and finite when"
+                        + " rounded to float (from " + Math.nextUp(1f) + " to " + Float.MAX_VALUE
+                        + "), got " + growthFactor);
             }
-            this.growthFactor = Checks.finite("growthFactor", growthFactor);
+            this.growthFactor = growthFactor;
             return this;
         }
 
-        /** Backoff factor, in (0, 1); default 0.5. */
+        /**
+         * Backoff factor, in (0, 1) also when rounded to float (the scale is a float: 1e-46 would
+         * be 0, 0.99999999999 would be 1); default 0.5.
+         */
         public Builder backoffFactor(double backoffFactor) {
-            if (!(backoffFactor > 0 && backoffFactor < 1)) {
-                throw new IllegalArgumentException("backoffFactor must be in (0, 1), got "
+            final float asFloat = (float) backoffFactor;
+            if (!(asFloat > 0 && asFloat < 1)) {
+                throw new IllegalArgumentException("backoffFactor must be in (0, 1) when rounded to"
+                        + " float (from " + Float.MIN_VALUE + " to " + Math.nextDown(1f) + "), got "
                         + backoffFactor);
             }
             this.backoffFactor = backoffFactor;

@@ -367,9 +367,18 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      *     longer accessible (arena closed, or confined to another thread); nothing is changed then
      * @throws IllegalArgumentException if a schedule gives an invalid value for this step (e.g. a
      *     one-cycle schedule run past its end); nothing is changed then
+     * @throws IllegalStateException also if the step count is already {@code Long.MAX_VALUE}
+     *     (a restored count can be); nothing is changed then
+     * @throws ArithmeticException if gradient clipping set to
+     *     {@link GradientClipping.NonFinite#THROW} finds an inf or NaN gradient; nothing is
+     *     changed then
      */
     public final void step() {
         checkUsable();
+        if (stepCount == Long.MAX_VALUE) {
+            throw new IllegalStateException("the step count is " + stepCount + ", the largest a"
+                    + " long holds, so no step can follow it; nothing was updated");
+        }
         final long next = stepCount + 1;
         for (int g = 0; g < groups.size(); g++) { // indexed: an iterator would allocate
             groups.get(g).checkSchedule(next);
@@ -379,6 +388,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         }
         gradFactor = 1f;
         lastStepSkipped = false;
+        lastGradNorm = Double.NaN; // stays NaN unless this step runs a pre-pass
         if (clipping != null || lossScaler != null) {
             if (!gradientPrePass()) {
                 lastStepSkipped = true;
@@ -462,9 +472,19 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
 
     /**
      * Unscales gradients by a {@link LossScaler} in every following step, skipping steps whose
-     * gradients hold inf or NaN; null stops it.
+     * gradients hold inf or NaN; null stops it. A scaler belongs to one optimizer at a time: this
+     * one holds it until it is replaced, detached with null, or this optimizer is closed.
+     *
+     * @throws IllegalArgumentException if another optimizer, not closed, holds {@code lossScaler};
+     *     nothing is changed then
      */
     public final void setLossScaler(LossScaler lossScaler) {
+        if (lossScaler != null) {
+            lossScaler.attachTo(this);
+        }
+        if (this.lossScaler != null && this.lossScaler != lossScaler) {
+            this.lossScaler.detachFrom(this);
+        }
         this.lossScaler = lossScaler;
     }
 
@@ -475,7 +495,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
 
     /**
      * The total L2 norm of the (unscaled) gradients measured by the last step's pre-pass, before
-     * clipping; NaN if no step has run one (there is none without clipping or loss scaling).
+     * clipping; NaN if the last step ran none (there is none without clipping or loss scaling)
+     * or no step has run yet.
      */
     public final double lastGradNorm() {
         return lastGradNorm;
@@ -736,6 +757,11 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             writer.accept(parameters[i], stateViews(i, true));
         }
         this.stepCount = stepCount;
+        restored(stepCount);
+    }
+
+    /** Called by {@link #restore} once the state and the step count are set. */
+    void restored(long stepCount) {
     }
 
     /** The state tensors of parameter {@code i} by name, in order; read-only unless asked. */
@@ -798,6 +824,9 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
                 workers.close();
             }
             stateArena.close();
+            if (lossScaler != null) {
+                lossScaler.detachFrom(this);
+            }
         }
     }
 

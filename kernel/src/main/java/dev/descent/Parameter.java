@@ -441,19 +441,19 @@ public final class Parameter {
             throw new IllegalArgumentException(what + "has " + segment.byteSize()
                     + " bytes, which is not a whole number of floats (4 bytes each)");
         }
-        if (!isFloatAligned(segment)) {
+        final Object array = segment.heapBase().orElse(null);
+        if (array != null && !(array instanceof float[] || array instanceof int[]
+                || array instanceof long[] || array instanceof double[])) {
+            // A heap segment's address is its offset in the array, and only arrays of 4-byte or
+            // wider elements guarantee float alignment: aligned float access to a byte[] fails.
+            throw new IllegalArgumentException(what + "is backed by a "
+                    + array.getClass().getComponentType() + "[] array, which does not guarantee"
+                    + " 4-byte alignment; floats need a float[], int[], long[] or double[] array,"
+                    + " or native memory");
+        }
+        if (segment.address() % Float.BYTES != 0) {
             throw new IllegalArgumentException(what + "is not 4-byte aligned (address "
                     + segment.address() + "); floats must be aligned to 4 bytes");
         }
-    }
-
-    private static boolean isFloatAligned(MemorySegment segment) {
-        // A heap segment's address is its offset in the array, and only arrays of 4-byte or wider
-        // elements guarantee float alignment: aligned float access to a byte[] always fails.
-        final boolean alignedBase = segment.isNative() || segment.heapBase()
-                .map(base -> base instanceof float[] || base instanceof int[]
-                        || base instanceof long[] || base instanceof double[])
-                .orElse(false);
-        return alignedBase && segment.address() % Float.BYTES == 0;
     }
 }

@@ -90,8 +90,10 @@ public final class ParameterGroup<C extends OptimizerConfig> {
     public void setSchedule(LearningRateSchedule schedule) {
         if (schedule != null && schedule.cyclesMomentum() && !hasMomentum(config)) {
             throw new IllegalArgumentException("the schedule cycles momentum but this "
-                    + config.getClass().getEnclosingClass().getSimpleName()
-                    + " group has none; build it with momentum > 0, or cycle the learning rate only");
+                    + config.getClass().getEnclosingClass().getSimpleName() + " group has none; "
+                    + (config instanceof AdaGrad.Config ? "AdaGrad has no momentum to cycle"
+                            : "build it with momentum > 0")
+                    + ", or cycle the learning rate only");
         }
         this.schedule = schedule;
     }

@@ -12,7 +12,9 @@ import java.util.List;
  *   centered: a = alpha*a + (1-alpha)*g;  d = sqrt(v - a^2) + eps      else d = sqrt(v) + eps
  *   momentum > 0: b = momentum*b + g/d;  p -= lr*b                      else p -= lr*g/d
  * </pre>
- * State: {@code square_avg}; {@code momentum_buffer} with momentum; {@code grad_avg} when centered.
+ * State: {@code square_avg}; {@code momentum_buffer} when the group is built with momentum;
+ * {@code grad_avg} when centered. The test {@code momentum > 0} reads the group's current
+ * momentum, as PyTorch's does: a step at momentum 0 leaves the buffer as it is.
  */
 public final class RmsProp extends Optimizer<RmsProp.Config> {
 
@@ -74,9 +76,10 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
                 long offset, long count) {
         final ParameterGroup<Config> group = groups().get(groupIndex);
         final Config c = group.config();
-        final boolean withMomentum = c.momentum() > 0;
-        final MemorySegment momentumBuffer = withMomentum ? state[1] : null;
-        final MemorySegment gradAvg = c.centered() ? state[withMomentum ? 2 : 1] : null;
+        final boolean hasBuffer = c.momentum() > 0;
+        // As PyTorch, test the current momentum: at 0 the step leaves the buffer as it is.
+        final MemorySegment momentumBuffer = hasBuffer && group.momentum() > 0 ? state[1] : null;
+        final MemorySegment gradAvg = c.centered() ? state[hasBuffer ? 2 : 1] : null;
         kernels.rmsprop(values, grad, state[0], gradAvg, momentumBuffer,
                 offset, count, gradScale(c.maximize()), (float) c.weightDecay(), (float) group.lr(),
                 (float) c.alpha(), (float) (1 - c.alpha()), (float) c.eps(), (float) group.momentum());

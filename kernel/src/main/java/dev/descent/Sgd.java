@@ -1,6 +1,7 @@
 package dev.descent;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -8,11 +9,16 @@ import java.util.List;
  * PyTorch's {@code torch.optim.SGD}:
  * <pre>
  *   g = grad (negated when maximize);  if weightDecay != 0: g += weightDecay * p
- *   if momentum != 0:  b = g on the first step, else b = momentum*b + (1-dampening)*g
+ *   if momentum != 0:  b = g on the buffer's first step, else b = momentum*b + (1-dampening)*g
  *                      g = nesterov ? g + momentum*b : b
  *   p -= lr * g
  * </pre>
- * State: {@code momentum_buffer} when momentum is non-zero.
+ * State: {@code momentum_buffer} when the group is built with momentum. As in PyTorch the test
+ * {@code momentum != 0} reads the group's current momentum ({@link ParameterGroup#setMomentum},
+ * or a schedule that cycles it): a step at momentum 0 is plain SGD and leaves the buffer as it
+ * is, and the buffer's first step is the first one at a momentum other than 0. After
+ * {@link #restore} the buffer counts as started if the restored step count is above 0 (a
+ * checkpoint does not record whether every earlier step ran at momentum 0).
  */
 public final class Sgd extends Optimizer<Sgd.Config> {
 
@@ -37,6 +43,10 @@ public final class Sgd extends Optimizer<Sgd.Config> {
     private final float[] bufferDecay;
     private final float[] gradCoef;
     private final float[] momentum;
+    /** Whether this step of the group runs with momentum: its current momentum is not 0. */
+    private final boolean[] withMomentum;
+    /** Whether a step has written the group's buffers: PyTorch's buffer exists. */
+    private final boolean[] bufferStarted;
 
     private Sgd(List<ParameterGroup<Config>> groups, int threads) {
         super(groups, threads);
@@ -44,6 +54,8 @@ public final class Sgd extends Optimizer<Sgd.Config> {
         bufferDecay = new float[groups.size()];
         gradCoef = new float[groups.size()];
         momentum = new float[groups.size()];
+        withMomentum = new boolean[groups.size()];
+        bufferStarted = new boolean[groups.size()];
     }
 
     /** A builder with PyTorch's defaults: lr 1e-3, no momentum, no weight decay. */
@@ -63,10 +75,17 @@ public final class Sgd extends Optimizer<Sgd.Config> {
         // PyTorch starts the buffer as a copy of the first gradient: over a zeroed buffer that is
         // the general rule with no dampening and a decay of -0, not +0, which keeps a gradient's
         // sign of zero as a copy does: +0 * -0 is -0, and -0 + g is g for every g (+0 + -0 is +0).
-        final boolean first = step == 1;
+        final boolean first = !bufferStarted[groupIndex];
         bufferDecay[groupIndex] = first ? -0f : (float) group.momentum();
         momentum[groupIndex] = (float) group.momentum();
         gradCoef[groupIndex] = first ? 1f : (float) (1 - c.dampening());
+        withMomentum[groupIndex] = group.momentum() != 0;
+        bufferStarted[groupIndex] |= withMomentum[groupIndex];
+    }
+
+    @Override
+    void restored(long stepCount) {
+        Arrays.fill(bufferStarted, stepCount > 0);
     }
 
     @Override
@@ -79,7 +98,7 @@ public final class Sgd extends Optimizer<Sgd.Config> {
                 long offset, long count) {
         final Config c = groups().get(groupIndex).config();
         final float gradScale = gradScale(c.maximize());
-        if (c.momentum() == 0) {
+        if (!withMomentum[groupIndex]) {
             kernels.sgd(values, grad, offset, count, gradScale,
                     (float) c.weightDecay(), lr[groupIndex]);
         } else {

@@ -452,10 +452,13 @@ class BadInputTest {
         rejects(IAE, () -> Parameter.wrap("w", odd, floats(8)), "'w'", "values", "aligned", address);
         rejects(IAE, () -> Parameter.wrap("w", floats(8), odd), "'w'", "grad", "aligned", address);
 
-        // A heap segment over a byte[] is never float-aligned, whatever its offset.
+        // A heap segment over a byte[] is never float-aligned, whatever its offset: the message
+        // names the array's type, not an address that looks aligned.
         final MemorySegment bytes = MemorySegment.ofArray(new byte[32]);
-        rejects(IAE, () -> Parameter.wrap("w", bytes, floats(8)), "'w'", "values", "aligned");
-        rejects(IAE, () -> Parameter.wrap("w", floats(8), bytes), "'w'", "grad", "aligned");
+        rejects(IAE, () -> Parameter.wrap("w", bytes, floats(8)), "'w'", "values", "byte[] array",
+                "4-byte alignment", "float[]");
+        rejects(IAE, () -> Parameter.wrap("w", floats(8), MemorySegment.ofArray(new short[16])),
+                "'w'", "grad", "short[] array");
 
         // A float[] segment sliced at byte 2.
         final MemorySegment heapOdd = MemorySegment.ofArray(new float[9]).asSlice(2, 32);
@@ -752,6 +755,18 @@ class BadInputTest {
         assertArrayEquals(values, a.values().toArray(JAVA_FLOAT));
         assertArrayEquals(grads, a.grad().toArray(JAVA_FLOAT));
         optimizer.close(); // closing twice is allowed
+    }
+
+    @Test
+    void aStepPastTheLargestStepCountIsRejectedAndChangesNothing() {
+        final Parameter a = randomParameter(Parameter.allocate(arena, "a", 9), 12);
+        try (Adam adam = Adam.builder().build(List.of(a))) {
+            adam.restore(Long.MAX_VALUE, (p, state) -> { }); // e.g. from a checkpoint's count
+            final Snapshot before = Snapshot.of(adam, List.of(a));
+            rejects(ISE, adam::step, "step count is " + Long.MAX_VALUE, "nothing was updated");
+            before.assertUnchanged(adam, List.of(a));
+            assertEquals(Long.MAX_VALUE, adam.stepCount());
+        }
     }
 
     @Test

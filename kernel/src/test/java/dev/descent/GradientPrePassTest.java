@@ -3,6 +3,8 @@ package dev.descent;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -198,10 +200,83 @@ class GradientPrePassTest {
         assertThrows(IllegalArgumentException.class, () -> LossScaler.builder().growthFactor(1));
         assertThrows(IllegalArgumentException.class, () -> LossScaler.builder().backoffFactor(1));
         assertThrows(IllegalArgumentException.class, () -> LossScaler.builder().growthInterval(0));
+        // The scale is a float: factors that are in range as doubles but not once rounded would
+        // zero the scale, or never grow or shrink it.
+        for (double growth : new double[] {1 + 1e-9, 1e39}) {
+            final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                    () -> LossScaler.builder().growthFactor(growth));
+            assertTrue(bad.getMessage().contains("growthFactor must be > 1 and finite when rounded to float")
+                    && bad.getMessage().contains(Double.toString(growth)), bad.getMessage());
+        }
+        for (double backoff : new double[] {1e-46, 0.99999999999}) {
+            final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                    () -> LossScaler.builder().backoffFactor(backoff));
+            assertTrue(bad.getMessage().contains("backoffFactor must be in (0, 1) when rounded to float")
+                    && bad.getMessage().contains(Double.toString(backoff)), bad.getMessage());
+        }
+        assertEquals(Math.nextUp(1f), LossScaler.builder().growthFactor(Math.nextUp(1f)).build()
+                .growthFactor());
         final LossScaler scaler = LossScaler.builder().growthInterval(10).build();
         assertThrows(IllegalArgumentException.class, () -> scaler.restore(Float.NaN, 0));
+        assertThrows(IllegalArgumentException.class, () -> scaler.restore(-1f, 0));
         assertThrows(IllegalArgumentException.class, () -> scaler.restore(2f, 10));
         assertEquals(65536f, scaler.scale(), "unchanged by rejected restores");
+    }
+
+    @Test
+    void aScaleBackedOffToZeroCanBeRestoredAndSkipsEveryStep() {
+        final List<Parameter> params = parameters(new long[] {5}, 3);
+        final LossScaler scaler = LossScaler.builder().initScale(Float.MIN_VALUE).build();
+        try (Sgd sgd = Sgd.builder().lr(0.1).build(params)) {
+            sgd.setLossScaler(scaler);
+            params.get(0).setGradAt(0, Float.NaN);
+            sgd.step();
+            assertEquals(0f, scaler.scale(), "the smallest float halved");
+            scaler.restore(0f, 0); // what a checkpoint of this scaler holds
+            fillGradients(params, 4, 1.0);
+            final Snapshot before = new Snapshot(sgd, params);
+            sgd.step(); // 1/0 unscales every gradient to inf, as in PyTorch
+            assertTrue(sgd.lastStepSkipped());
+            before.assertUnchanged(sgd, params);
+        }
+    }
+
+    @Test
+    void lastGradNormIsNaNAfterAStepWithoutAPrePass() {
+        final List<Parameter> params = parameters(new long[] {3}, 5);
+        try (Sgd sgd = Sgd.builder().build(params)) {
+            for (int e = 0; e < 3; e++) {
+                params.get(0).setGradAt(e, e == 0 ? 3f : e == 1 ? 4f : 0f);
+            }
+            sgd.setGradientClipping(GradientClipping.byNorm(100));
+            sgd.step();
+            assertEquals(5.0, sgd.lastGradNorm());
+            sgd.setGradientClipping(null);
+            sgd.step();
+            assertTrue(Double.isNaN(sgd.lastGradNorm()), "no pre-pass ran: " + sgd.lastGradNorm());
+        }
+    }
+
+    @Test
+    void aLossScalerBelongsToOneOptimizerAtATime() {
+        final LossScaler scaler = LossScaler.builder().build();
+        try (Sgd first = Sgd.builder().build(parameters(new long[] {4}, 1));
+             Sgd second = Sgd.builder().build(parameters(new long[] {4}, 2))) {
+            first.setLossScaler(scaler);
+            first.setLossScaler(scaler); // again: still the owner
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> second.setLossScaler(scaler));
+            assertTrue(e.getMessage().contains("attached to another optimizer"), e.getMessage());
+            assertNull(second.lossScaler(), "nothing changed");
+            first.setLossScaler(null);
+            second.setLossScaler(scaler); // detached: free to move
+            assertSame(scaler, second.lossScaler());
+            second.setLossScaler(LossScaler.builder().build()); // replaced: free again
+            first.setLossScaler(scaler);
+            first.close();
+            second.setLossScaler(scaler); // a closed optimizer lets go
+            assertSame(scaler, second.lossScaler());
+        }
     }
 
     // ------------------------------------------------------------------------------ helpers

@@ -1,5 +1,7 @@
 package dev.descent;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,9 +81,11 @@ class ScheduledGroupTest {
              Sgd plain = Sgd.builder().build(List.of(w))) {
             final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> adagrad.groups().get(0).setSchedule(cyclic));
-            assertTrue(e.getMessage().contains("AdaGrad") && e.getMessage().contains("momentum"),
-                    e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> plain.groups().get(0).setSchedule(cyclic));
+            assertTrue(e.getMessage().contains("AdaGrad has no momentum to cycle")
+                    && !e.getMessage().contains("build it with momentum"), e.getMessage());
+            final IllegalArgumentException sgd = assertThrows(IllegalArgumentException.class,
+                    () -> plain.groups().get(0).setSchedule(cyclic));
+            assertTrue(sgd.getMessage().contains("build it with momentum > 0"), sgd.getMessage());
             assertThrows(IllegalArgumentException.class, () -> plain.groups().get(0).setMomentum(0.9));
             assertEquals(null, plain.groups().get(0).schedule());
             plain.groups().get(0).setSchedule(CyclicLr.builder(0.01, 0.1).cycleMomentum(false).build());
@@ -99,6 +103,83 @@ class ScheduledGroupTest {
             assertThrows(IllegalArgumentException.class, () -> rms.groups().get(0).setMomentum(-1));
             rms.groups().get(0).setMomentum(0.7);
             assertEquals(0.7, rms.groups().get(0).momentum());
+        }
+    }
+
+    @Test
+    void sgdAtMomentumZeroStepsPlainlyAndLeavesTheBufferAsPyTorchDoes() {
+        // PyTorch tests the group's current momentum: at 0, p -= lr*g and the buffer stays.
+        final Parameter w = Parameter.ofArrays("w", new float[] {1f}, new float[] {1f});
+        try (Sgd sgd = Sgd.builder().lr(0.1).momentum(0.9).dampening(0.5).build(List.of(w))) {
+            sgd.step(); // the buffer's first step: b = g = 1
+            final float p1 = Math.fma(-0.1f, 1f, 1f);
+            sgd.groups().get(0).setMomentum(0);
+            w.setGradAt(0, 2f);
+            sgd.step();
+            final float p2 = Math.fma(-0.1f, 2f, p1);
+            assertEquals(p2, w.valueAt(0));
+            assertEquals(1f, sgd.state(w).get("momentum_buffer").getAtIndex(JAVA_FLOAT, 0));
+            sgd.groups().get(0).setMomentum(0.9);
+            w.setGradAt(0, 1f);
+            sgd.step(); // b = 0.9*1 + (1-0.5)*1
+            final float b3 = Math.fma(0.9f, 1f, 0.5f * 1f);
+            assertEquals(b3, sgd.state(w).get("momentum_buffer").getAtIndex(JAVA_FLOAT, 0));
+            assertEquals(Math.fma(-0.1f, b3, p2), w.valueAt(0));
+        }
+    }
+
+    @Test
+    void sgdStartsTheBufferOnItsFirstStepAtAMomentumOtherThanZero() {
+        // PyTorch creates the buffer as a copy of the gradient (no dampening) when it first needs
+        // it, which after steps at momentum 0 is not optimizer step 1.
+        final Parameter w = Parameter.ofArrays("w", new float[] {1f}, new float[] {2f});
+        try (Sgd sgd = Sgd.builder().lr(0.1).momentum(0.9).dampening(0.5).build(List.of(w))) {
+            sgd.groups().get(0).setMomentum(0);
+            sgd.step();
+            final float p1 = Math.fma(-0.1f, 2f, 1f);
+            assertEquals(p1, w.valueAt(0));
+            assertEquals(0f, sgd.state(w).get("momentum_buffer").getAtIndex(JAVA_FLOAT, 0));
+            sgd.groups().get(0).setMomentum(0.9);
+            sgd.step(); // b = g = 2, not (1-0.5)*2
+            assertEquals(2f, sgd.state(w).get("momentum_buffer").getAtIndex(JAVA_FLOAT, 0));
+            assertEquals(Math.fma(-0.1f, 2f, p1), w.valueAt(0));
+        }
+    }
+
+    @Test
+    void rmsPropAtMomentumZeroLeavesTheBufferAndStepsAsWithoutMomentum() {
+        final float[] firstGrad = {0.5f, -2f, 3f};
+        final float[] secondGrad = {-1f, 0.25f, 4f};
+        final Parameter w = Parameter.ofArrays("w", new float[] {1f, 2f, 3f}, firstGrad.clone());
+        final Parameter plain = Parameter.ofArrays("w", new float[] {1f, 2f, 3f}, firstGrad.clone());
+        try (RmsProp withBuffer = RmsProp.builder().momentum(0.5).build(List.of(w));
+             RmsProp without = RmsProp.builder().build(List.of(plain))) {
+            withBuffer.step(); // from a zero buffer: b = g/d, the same step as without momentum
+            without.step();
+            final float[] buffer = withBuffer.state(w).get("momentum_buffer").toArray(JAVA_FLOAT);
+            withBuffer.groups().get(0).setMomentum(0);
+            for (int i = 0; i < secondGrad.length; i++) {
+                w.setGradAt(i, secondGrad[i]);
+                plain.setGradAt(i, secondGrad[i]);
+            }
+            withBuffer.step();
+            without.step();
+            assertArrayEquals(buffer, withBuffer.state(w).get("momentum_buffer").toArray(JAVA_FLOAT));
+            assertArrayEquals(plain.values().toArray(JAVA_FLOAT), w.values().toArray(JAVA_FLOAT));
+        }
+    }
+
+    @Test
+    void aRestoredSgdCountsItsBufferAsStartedOnlyAfterAStep() {
+        final Parameter w = Parameter.ofArrays("w", new float[] {1f}, new float[] {2f});
+        try (Sgd sgd = Sgd.builder().lr(0.1).momentum(0.9).dampening(0.5).build(List.of(w))) {
+            sgd.restore(3, (p, state) -> state.get("momentum_buffer").setAtIndex(JAVA_FLOAT, 0, 1f));
+            sgd.step(); // b = 0.9*1 + 0.5*2: the restored buffer is decayed, not replaced
+            assertEquals(Math.fma(0.9f, 1f, 0.5f * 2f),
+                    sgd.state(w).get("momentum_buffer").getAtIndex(JAVA_FLOAT, 0));
+            sgd.restore(0, (p, state) -> state.get("momentum_buffer").setAtIndex(JAVA_FLOAT, 0, 0f));
+            sgd.step(); // step 1 again: b = g
+            assertEquals(2f, sgd.state(w).get("momentum_buffer").getAtIndex(JAVA_FLOAT, 0));
         }
     }
 }

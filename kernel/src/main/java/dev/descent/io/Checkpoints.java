@@ -920,9 +920,9 @@ public final class Checkpoints {
         final String scaleText = required(m, SCALE, path);
         // Parsed as a float directly: through a double, rounding twice could change the last bit.
         final float scale = DECIMAL.matcher(scaleText).matches() ? Float.parseFloat(scaleText) : Float.NaN;
-        if (!(scale > 0) || !Float.isFinite(scale)) {
+        if (!(scale >= 0) || !Float.isFinite(scale)) { // 0: backing off can reach it
             throw new CheckpointException(path, "metadata entry '" + SCALE + "' is '" + scaleText
-                    + "'; a loss scale must be a finite float > 0");
+                    + "'; a loss scale must be a finite float >= 0");
         }
         final long tracker = count(m, GROWTH_TRACKER, path);
         if (tracker >= scaler.growthInterval()) {

@@ -47,8 +47,9 @@ public interface UpdateKernels {
     /**
      * SGD with a momentum buffer {@code b}: {@code b = fma(bufferDecay, b, gradCoef*g)}, then
      * {@code g = fma(momentum, b, g)} when {@code nesterov}, else {@code g = b}, then
-     * {@code p = fma(-lr, g, p)}. On the first step the optimizer passes {@code bufferDecay = 0,
-     * gradCoef = 1} over a zeroed buffer, which is PyTorch's {@code b = g}.
+     * {@code p = fma(-lr, g, p)}. On the buffer's first step the optimizer passes
+     * {@code bufferDecay = -0, gradCoef = 1} over a zeroed buffer, which is PyTorch's {@code b = g}
+     * (with -0 the sign of a zero gradient survives, as in a copy).
      */
     void sgdMomentum(MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
                      long offset, long count, float gradScale, float weightDecay, float lr,

@@ -56,7 +56,8 @@ public interface LearningRateSchedule {
      * {@code step + 1} uses.
      *
      * @param step scheduler steps taken, from 0 (PyTorch's {@code last_epoch})
-     * @return the learning rate, finite
+     * @return the learning rate; a schedule that grows it ({@code gamma > 1}) can overflow to
+     *     infinity after enough steps, which the optimizer's step refuses before it writes
      * @throws IllegalArgumentException if {@code step} is negative or past the end of a schedule
      *     that has one
      */

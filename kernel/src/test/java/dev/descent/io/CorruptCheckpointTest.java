@@ -295,8 +295,8 @@ class CorruptCheckpointTest {
                     "\"loss_scaler.growth_tracker\":\"3\""));
             refuses(live, bad, "'loss_scaler.growth_tracker' is 3; it must be below the growth interval, 3");
             edit(f, bad, s -> s.replaceFirst("\"loss_scaler.scale\":\"[^\"]*\"",
-                    "\"loss_scaler.scale\":\"0.0\""));
-            refuses(live, bad, "'loss_scaler.scale' is '0.0'; a loss scale must be a finite float > 0");
+                    "\"loss_scaler.scale\":\"-1.0\""));
+            refuses(live, bad, "'loss_scaler.scale' is '-1.0'; a loss scale must be a finite float >= 0");
             edit(f, bad, s -> s.replace("\"loss_scaler.growth_factor\":\"2.0\",", ""));
             refuses(live, bad, "loss scaler setting growth_factor is missing");
             edit(f, bad, s -> s.replace("\"loss_scaler.growth_factor\":\"2.0\",",
