@@ -614,6 +614,59 @@ class BadInputTest {
         final Parameter e = Parameter.ofArrays("e", shared, new float[8]);
         final Parameter f = Parameter.ofArrays("f", new float[8], shared);
         rejects(IAE, () -> fresh.get().build(List.of(e, f)), "'e'", "'f'", "share memory");
+
+        // Two gradients in one buffer would be unscaled and clipped in place twice.
+        final Parameter g = Parameter.wrap("g", block.asSlice(192, 64), block.asSlice(128, 64));
+        rejects(IAE, () -> fresh.get().build(List.of(d, g, b)), "'g'", "'b'", "share memory");
+        // Touching end to end is not sharing: h starts where a's grad ends.
+        final Parameter h = Parameter.wrap("h", block.asSlice(128, 64), block.asSlice(192, 64));
+        try (Optimizer<?> built = fresh.get().build(List.of(h, a))) {
+            assertEquals(2, built.parameters().size());
+        }
+    }
+
+    @Test
+    void sharedMemoryIsFoundExactlyWhenTwoParametersOverlap() {
+        // The build sorts the segments instead of comparing every pair: checked against the
+        // pairwise comparison on random layouts in one block, some of them disjoint.
+        final MemorySegment block = arena.allocate(4 * 256, 64);
+        final SplittableRandom random = new SplittableRandom(20261207);
+        int shared = 0;
+        for (int trial = 0; trial < 400; trial++) {
+            final List<Parameter> params = new ArrayList<>();
+            final List<long[]> spans = new ArrayList<>(); // per parameter: values and grad, in floats
+            final int count = 2 + random.nextInt(5);
+            while (params.size() < count) {
+                final long length = 1 + random.nextInt(24);
+                final long v = random.nextInt((int) (256 - length));
+                final long g = random.nextInt((int) (256 - length));
+                if (v < g + length && g < v + length) {
+                    continue; // its own values and grad may not overlap: wrap refuses that
+                }
+                params.add(Parameter.wrap("p" + params.size(), block.asSlice(4 * v, 4 * length),
+                        block.asSlice(4 * g, 4 * length)));
+                spans.add(new long[] {v, g, length});
+            }
+            boolean overlaps = false;
+            for (int i = 0; i < count; i++) {
+                for (int j = i + 1; j < count; j++) {
+                    for (int x = 0; x < 2; x++) {
+                        for (int y = 0; y < 2; y++) {
+                            final long xs = spans.get(i)[x];
+                            final long ys = spans.get(j)[y];
+                            overlaps |= xs < ys + spans.get(j)[2] && ys < xs + spans.get(i)[2];
+                        }
+                    }
+                }
+            }
+            if (overlaps) {
+                shared++;
+                rejects(IAE, () -> Sgd.builder().build(params), "share memory");
+            } else {
+                Sgd.builder().build(params).close();
+            }
+        }
+        assertTrue(shared > 40 && shared < 360, "both outcomes drawn often: " + shared + " of 400");
     }
 
     @ParameterizedTest(name = "{0}")
