@@ -34,6 +34,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -124,6 +125,12 @@ public final class Checkpoints {
     public static final String DTYPE = "F32";
     /** Largest header accepted, in bytes: the reference implementation's limit. */
     public static final long MAX_HEADER_BYTES = 100_000_000;
+    /**
+     * The most characters of a checkpoint's file name in the name of its temporary file: 64
+     * characters take at most 192 bytes in UTF-8, which leaves room for the rest of the name
+     * within the common limit of 255 bytes.
+     */
+    private static final int TEMP_NAME_CHARS = 64;
 
     /** Metadata key: {@link #FORMAT}. */
     public static final String FORMAT_KEY = "format";
@@ -188,7 +195,8 @@ public final class Checkpoints {
      * @throws IllegalStateException if the optimizer is closed or a parameter's memory cannot be
      *     accessed
      * @throws IllegalArgumentException if two tensors would have the same name (a parameter named
-     *     like another's state tensor, e.g. {@code w} and {@code w.exp_avg})
+     *     like another's state tensor, e.g. {@code w} and {@code w.exp_avg}), or the header would
+     *     be longer than {@link #MAX_HEADER_BYTES}; {@code path} is then unchanged
      * @throws IOException if the file cannot be written; {@code path} is then unchanged
      */
     public static void save(Optimizer<?> optimizer, Path path) throws IOException {
@@ -216,7 +224,8 @@ public final class Checkpoints {
      * Saves the values of {@code parameters}, one tensor each, named as the parameter.
      *
      * @throws NullPointerException if an argument or element is null
-     * @throws IllegalArgumentException if two parameters have the same name
+     * @throws IllegalArgumentException if two parameters have the same name, or the header would
+     *     be longer than {@link #MAX_HEADER_BYTES}; {@code path} is then unchanged
      * @throws IllegalStateException if a parameter's memory cannot be accessed
      * @throws IOException if the file cannot be written; {@code path} is then unchanged
      */
@@ -432,11 +441,19 @@ public final class Checkpoints {
             dataLength += tensors.get(i).bytes();
         }
         final long headerLength = header(metadata, CRC_PLACEHOLDER, tensors, begins).length;
+        if (headerLength > MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException("the checkpoint's header would be " + headerLength
+                    + " bytes, more than the " + MAX_HEADER_BYTES + " a safetensors reader (and"
+                    + " load) accepts: " + tensors.size() + " tensors with names of up to "
+                    + tensors.stream().mapToInt(t -> t.name().length()).max().orElse(0)
+                    + " characters; shorter names or fewer tensors");
+        }
         final long dataStart = HEADER_LENGTH_BYTES + headerLength;
         final long fileLength = dataStart + dataLength;
 
         final Path temp = temporarySibling(target);
         try {
+            keepPermissions(target, temp);
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.READ,
                     StandardOpenOption.WRITE); Arena arena = Arena.ofConfined()) {
                 checkSpace(path, dir, fileLength);
@@ -504,10 +521,20 @@ public final class Checkpoints {
         return out;
     }
 
-    /** Creates an empty, new file next to {@code target}, with the directory's default permissions. */
+    /**
+     * Creates an empty, new file next to {@code target}, with the directory's default
+     * permissions, named after it ({@code .<name>.<random>.tmp}, the name cut to
+     * {@value #TEMP_NAME_CHARS} characters so that the temporary name stays within the file
+     * system's limit where the target's is).
+     */
     private static Path temporarySibling(Path target) throws IOException {
         final Path dir = target.getParent();
-        final String prefix = "." + target.getFileName() + ".";
+        final String name = target.getFileName().toString();
+        int keep = Math.min(name.length(), TEMP_NAME_CHARS);
+        if (keep < name.length() && Character.isHighSurrogate(name.charAt(keep - 1))) {
+            keep--; // not half a character
+        }
+        final String prefix = "." + name.substring(0, keep) + ".";
         for (int attempt = 0; ; attempt++) {
             final Path temp = dir.resolve(prefix + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
             try {
@@ -518,6 +545,17 @@ public final class Checkpoints {
                     throw e;
                 }
             }
+        }
+    }
+
+    /**
+     * Gives {@code temp} the POSIX permissions of {@code target} if it exists, so that replacing
+     * a checkpoint (say, one only its owner may read) does not open it to others.
+     */
+    private static void keepPermissions(Path target, Path temp) throws IOException {
+        if (Files.exists(target) && Files.getFileStore(temp)
+                .supportsFileAttributeView(PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
         }
     }
 

@@ -17,9 +17,13 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -114,6 +118,46 @@ class CheckpointFileTest {
         rejects(IllegalArgumentException.class, () -> Checkpoints.save(List.of(w,
                 Parameter.ofArrays("__metadata__", new float[1], new float[1])), file), "'__metadata__'");
         assertFalse(Files.exists(file));
+    }
+
+    @Test
+    void aHeaderLongerThanALoadAcceptsIsRefusedBeforeWriting() throws IOException {
+        // Ten tensors with names of ten million characters: a header of about 100 MB.
+        final List<Parameter> named = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            named.add(Parameter.ofArrays(i + "x".repeat(10_000_000), new float[1], new float[1]));
+        }
+        final Path file = dir.resolve("names.safetensors");
+        rejects(IllegalArgumentException.class, () -> Checkpoints.save(named, file),
+                "more than the 100000000 a safetensors reader (and load) accepts: 10 tensors");
+        assertEquals(List.of(), files(), "no file, no temporary file");
+    }
+
+    @Test
+    void aFileNameAtTheFileSystemsLimitCanBeSaved() throws IOException {
+        final Path file = dir.resolve("m".repeat(240) + ".safetensors"); // 252 bytes of 255
+        final List<Path> temps = new ArrayList<>();
+        Checkpoints.beforeRenameForTests = temps::add;
+        Checkpoints.save(optimizer, file);
+        assertEquals(List.of(file), files());
+        assertEquals("2", Checkpoints.metadata(file).get("step_count"));
+        assertTrue(temps.getFirst().getFileName().toString().startsWith("." + "m".repeat(64) + "."),
+                temps.getFirst().toString());
+    }
+
+    @Test
+    void replacingACheckpointKeepsItsPermissions() throws IOException {
+        final Path file = dir.resolve("private.safetensors");
+        Checkpoints.save(optimizer, file);
+        if (!Files.getFileStore(file).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            return; // no POSIX permissions to keep
+        }
+        final Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
+        Files.setPosixFilePermissions(file, ownerOnly);
+        Runs.train(optimizer, 2, 3);
+        Checkpoints.save(optimizer, file);
+        assertEquals("3", Checkpoints.metadata(file).get("step_count"), "replaced");
+        assertEquals(ownerOnly, Files.getPosixFilePermissions(file));
     }
 
     @Test
