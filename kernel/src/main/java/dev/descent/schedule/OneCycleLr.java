@@ -35,8 +35,10 @@ package dev.descent.schedule;
  * any later step is refused with an {@link IllegalArgumentException}: running past the planned
  * schedule is a bug to report, not a value to invent.
  *
- * <p>Configurations in which PyTorch divides by zero (a first phase ending exactly at step 0, i.e.
- * {@code pctStart * totalSteps == 1}, or a last phase of zero length) are refused at construction.
+ * <p>A first phase ending exactly at step 0 ({@code pctStart * totalSteps == 1}), in which PyTorch
+ * divides by zero at once, is refused at construction. A last phase of zero length (e.g.
+ * {@code pctStart} 1 with two phases: all warm-up) covers every planned step, as in PyTorch, which
+ * divides by zero only at {@code totalSteps}: there {@code lr(totalSteps)} is refused too.
  */
 public final class OneCycleLr implements LearningRateSchedule {
 
@@ -77,6 +79,8 @@ public final class OneCycleLr implements LearningRateSchedule {
     private final double[] endLr;
     private final double[] startMomentum;
     private final double[] endMomentum;
+    /** Whether the last phase has zero length, so that step {@code totalSteps} would divide by 0. */
+    private final boolean lastPhaseEmpty;
 
     private OneCycleLr(Builder b, long totalSteps) {
         this.maxLr = b.maxLr;
@@ -106,17 +110,14 @@ public final class OneCycleLr implements LearningRateSchedule {
             startMomentum = new double[] {maxMomentum, baseMomentum};
             endMomentum = new double[] {baseMomentum, maxMomentum};
         }
-        // A middle phase of zero length is never entered; these two are, and PyTorch divides by
-        // zero there (ZeroDivisionError), where Java would quietly produce NaN.
+        // A middle phase of zero length is never entered; the first is, and PyTorch divides by
+        // zero there (ZeroDivisionError), where Java would quietly produce NaN. An empty last
+        // phase is entered only at totalSteps: see phase().
         if (firstEnd == 0) {
             throw new IllegalArgumentException("pctStart * totalSteps must not be exactly 1, got "
                     + pctStart + " * " + totalSteps + ": the first phase would have zero length");
         }
-        if (endStep[endStep.length - 1] == endStep[endStep.length - 2]) {
-            throw new IllegalArgumentException("pctStart " + pctStart + " with totalSteps "
-                    + totalSteps + (threePhase ? " and threePhase" : "")
-                    + " leaves the last phase zero length");
-        }
+        lastPhaseEmpty = endStep[endStep.length - 1] == endStep[endStep.length - 2];
     }
 
     /**
@@ -156,6 +157,12 @@ public final class OneCycleLr implements LearningRateSchedule {
         if (step > totalSteps) {
             throw new IllegalArgumentException("step must be <= totalSteps (" + totalSteps
                     + "), got " + step + ": the one-cycle schedule has ended");
+        }
+        if (step == totalSteps && lastPhaseEmpty) {
+            throw new IllegalArgumentException("step must be < totalSteps (" + totalSteps
+                    + ") where the last phase has zero length (pctStart " + pctStart
+                    + (threePhase ? ", three phases" : "") + "), got " + step
+                    + ": PyTorch divides by zero there");
         }
         final int last = endStep.length - 1;
         int i = 0;

@@ -17,9 +17,9 @@ import java.util.List;
  *
  * <p>Momentum: when any schedule cycles momentum, this one does. At a step whose schedule does not,
  * the momentum is the one last set, as in PyTorch: the value of the nearest earlier schedule that
- * cycles, at its last step; before any such schedule has run, the value of the next one at its
- * step 0 (PyTorch sets {@code max_momentum} when constructing {@link CyclicLr} or
- * {@link OneCycleLr}).
+ * cycles, at its last step; before any such schedule has run, the value of the last one in the
+ * list at its step 0 (PyTorch sets the momentum when constructing each {@link CyclicLr} or
+ * {@link OneCycleLr}, so the one built last, for a list built in order the last, stands).
  */
 public final class SequentialLr implements LearningRateSchedule {
 
@@ -94,7 +94,7 @@ public final class SequentialLr implements LearningRateSchedule {
                 return schedules[j].momentum(milestones[j] - 1 - offset(j));
             }
         }
-        for (int j = i + 1; ; j++) { // cyclesMomentum says one exists
+        for (int j = schedules.length - 1; ; j--) { // cyclesMomentum says one exists
             if (schedules[j].cyclesMomentum()) {
                 return schedules[j].momentum(0);
             }

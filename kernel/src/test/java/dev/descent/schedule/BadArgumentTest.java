@@ -108,8 +108,9 @@ class BadArgumentTest {
                 bad("pctStart * totalSteps must not be exactly 1, got 0.1 * 10: the first phase would"
                         + " have zero length",
                         () -> OneCycleLr.builder(0.1).totalSteps(10).pctStart(0.1).build()),
-                bad("pctStart 1.0 with totalSteps 10 leaves the last phase zero length",
-                        () -> OneCycleLr.builder(0.1).totalSteps(10).pctStart(1.0).build()),
+                bad("step must be < totalSteps (10) where the last phase has zero length (pctStart"
+                        + " 1.0), got 10: PyTorch divides by zero there",
+                        () -> OneCycleLr.builder(0.1).totalSteps(10).pctStart(1.0).build().lr(10)),
                 bad("schedules must not be empty", () -> SequentialLr.of(List.of())),
                 bad("milestones must number one fewer than schedules (2), got 0: []",
                         () -> SequentialLr.of(List.of(ok, ok))),

@@ -172,6 +172,22 @@ class BoundaryTest {
     }
 
     @Test
+    void oneCycleAllWarmUpCoversEveryPlannedStep() {
+        // pct_start 1 with two phases: PyTorch warms up over all ten steps and divides by zero
+        // only at step 10, one past the plan.
+        final OneCycleLr s = OneCycleLr.builder(0.1).totalSteps(10).pctStart(1.0).build();
+        assertEquals(0.1 / 25, s.lr(0), Math.ulp(0.1));
+        for (int step = 1; step < 10; step++) {
+            assertTrue(s.lr(step) > s.lr(step - 1), "rising at " + step);
+            assertTrue(s.momentum(step) < s.momentum(step - 1), "falling at " + step);
+        }
+        assertEquals(0.1, s.lr(9));
+        assertEquals(0.85, s.momentum(9));
+        assertThrows(IllegalArgumentException.class, () -> s.lr(10));
+        assertThrows(IllegalArgumentException.class, () -> s.momentum(10));
+    }
+
+    @Test
     void oneCycleEndsAfterTotalSteps() {
         final OneCycleLr s = OneCycleLr.builder(0.1).totalSteps(100).build();
         final double past = s.lr(100); // defined, as PyTorch lets the scheduler step total_steps times
@@ -218,6 +234,15 @@ class BoundaryTest {
         for (long t = 30; t < 40; t++) {
             assertEquals(cyclic.momentum(19), s.momentum(t), "the value it last set");
         }
+        // Two cycling schedules: before either runs, PyTorch has the momentum the one constructed
+        // last set, the later one in the list.
+        final CyclicLr early = CyclicLr.builder(0.01, 0.1).maxMomentum(0.9).build();
+        final CyclicLr late = CyclicLr.builder(0.01, 0.1).maxMomentum(0.95).build();
+        final SequentialLr two = SequentialLr.of(List.of(ConstantLr.builder(0.1).build(), early,
+                late), 3, 6);
+        assertEquals(0.95, two.momentum(0));
+        assertEquals(0.95, two.momentum(2));
+        assertEquals(early.momentum(0), two.momentum(3));
         final SequentialLr plain = SequentialLr.of(List.of(FixedLr.of(1), FixedLr.of(2)), 3);
         assertFalse(plain.cyclesMomentum());
         assertThrows(UnsupportedOperationException.class, () -> plain.momentum(0));
