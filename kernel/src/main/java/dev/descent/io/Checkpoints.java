@@ -79,7 +79,9 @@ import java.util.zip.CRC32C;
  * {@link Float#toString(float)}), which read back to the same bits.
  * Schedules are pure functions of the step, so the step count and the groups' current values are
  * all a resumed run needs; a schedule object is not saved and is attached again by the trainer,
- * as is {@link dev.descent.GradientClipping}, which has no state. A loss scaler's state is saved,
+ * as is {@link dev.descent.GradientClipping}, which has no state. The one schedule with state of
+ * its own, {@link dev.descent.schedule.ReduceLrOnPlateau}, belongs to the trainer, which saves it
+ * and restores it ({@link dev.descent.schedule.ReduceLrOnPlateau#restore}). A loss scaler's state is saved,
  * and restored into the scaler attached to the optimizer loaded into.
  *
  * <h2>Guarantees</h2>

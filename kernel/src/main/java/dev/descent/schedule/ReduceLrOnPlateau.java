@@ -23,7 +23,8 @@ package dev.descent.schedule;
  * <p>PyTorch applies one scheduler to every group of an optimizer, with a {@code min_lr} per group;
  * the counters do not depend on the learning rates, so one instance per group, each given the same
  * metrics, reproduces it exactly. Mutable and not thread-safe; {@link #step(double)} allocates
- * nothing.
+ * nothing. To resume a run, save its state beside the optimizer's checkpoint and
+ * {@link #restore} it.
  */
 public final class ReduceLrOnPlateau {
 
@@ -121,6 +122,40 @@ public final class ReduceLrOnPlateau {
             numBadEpochs = 0;
         }
         return lr;
+    }
+
+    /**
+     * Sets the state a run saved, PyTorch's {@code load_state_dict}: with the same settings and the
+     * values of {@link #lr()}, {@link #best()}, {@link #numBadEpochs()},
+     * {@link #cooldownCounter()} and {@link #lastEpoch()}, a resumed run reduces exactly where the
+     * uninterrupted one would. A checkpoint of the optimizer does not hold them (this object is
+     * the trainer's, not the optimizer's): save them beside it.
+     *
+     * @throws IllegalArgumentException if {@code lr} is negative or not finite, {@code best} is
+     *     NaN, {@code numBadEpochs} is outside {@code [0, patience]}, {@code cooldownCounter}
+     *     outside {@code [0, cooldown]} or {@code lastEpoch} negative; nothing is changed then
+     */
+    public void restore(double lr, double best, long numBadEpochs, long cooldownCounter,
+                        long lastEpoch) {
+        Args.finiteAtLeast("lr", lr, 0);
+        if (Double.isNaN(best)) {
+            throw new IllegalArgumentException("best must not be NaN (a NaN metric is never the"
+                    + " best), got " + best);
+        }
+        if (numBadEpochs < 0 || numBadEpochs > patience) {
+            throw new IllegalArgumentException("numBadEpochs must be in [0, patience = " + patience
+                    + "] (more would have reduced the learning rate), got " + numBadEpochs);
+        }
+        if (cooldownCounter < 0 || cooldownCounter > cooldown) {
+            throw new IllegalArgumentException("cooldownCounter must be in [0, cooldown = "
+                    + cooldown + "], got " + cooldownCounter);
+        }
+        Args.atLeast("lastEpoch", lastEpoch, 0);
+        this.lr = lr;
+        this.best = best;
+        this.numBadEpochs = numBadEpochs;
+        this.cooldownCounter = cooldownCounter;
+        this.lastEpoch = lastEpoch;
     }
 
     private boolean isBetter(double a, double best) {

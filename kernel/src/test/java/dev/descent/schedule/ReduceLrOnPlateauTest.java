@@ -2,6 +2,7 @@ package dev.descent.schedule;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.descent.schedule.ReduceLrOnPlateau.Mode;
@@ -9,6 +10,7 @@ import dev.descent.schedule.ReduceLrOnPlateau.ThresholdMode;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -148,5 +150,46 @@ class ReduceLrOnPlateauTest {
             previous = lr;
         }
         assertEquals(500, p.lastEpoch());
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void aRestoredRunReducesWhereTheUninterruptedOneDoes(long seed) {
+        final SplittableRandom r = new SplittableRandom(seed);
+        final ReduceLrOnPlateau.Builder settings = ReduceLrOnPlateau.builder(0.1).patience(3)
+                .cooldown(2).factor(0.5);
+        final ReduceLrOnPlateau whole = settings.build();
+        final double[] metrics = r.doubles(60, 0, 1).map(x -> Math.floor(x * 4)).toArray();
+        for (int i = 0; i < 30; i++) {
+            whole.step(metrics[i]);
+        }
+        final ReduceLrOnPlateau resumed = settings.build();
+        resumed.restore(whole.lr(), whole.best(), whole.numBadEpochs(), whole.cooldownCounter(),
+                whole.lastEpoch());
+        for (int i = 30; i < 60; i++) {
+            assertEquals(whole.step(metrics[i]), resumed.step(metrics[i]), "report " + i);
+            assertEquals(whole.toString(), resumed.toString());
+        }
+        assertEquals(whole.lastEpoch(), resumed.lastEpoch());
+    }
+
+    @Test
+    void restoreRefusesStateTheSettingsCannotReachAndKeepsItsOwn() {
+        final ReduceLrOnPlateau p = ReduceLrOnPlateau.builder(0.1).patience(3).cooldown(2).build();
+        p.step(1.0);
+        final String before = p.toString();
+        assertRefused(() -> p.restore(-1, 1, 0, 0, 1), "lr must be a finite number >= 0");
+        assertRefused(() -> p.restore(0.1, Double.NaN, 0, 0, 1), "best must not be NaN");
+        assertRefused(() -> p.restore(0.1, 1, 4, 0, 1),
+                "numBadEpochs must be in [0, patience = 3] (more would have reduced the learning"
+                        + " rate), got 4");
+        assertRefused(() -> p.restore(0.1, 1, 0, 3, 1), "cooldownCounter must be in [0, cooldown = 2], got 3");
+        assertRefused(() -> p.restore(0.1, 1, 0, 0, -1), "lastEpoch must be >= 0, got -1");
+        assertEquals(before, p.toString());
+    }
+
+    private static void assertRefused(Executable call, String message) {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 }
