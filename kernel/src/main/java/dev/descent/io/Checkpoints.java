@@ -73,7 +73,11 @@ import java.util.zip.CRC32C;
  *   <li>with a {@link LossScaler} attached: {@code loss_scaler.scale} and
  *       {@code loss_scaler.growth_tracker} (its state), {@code loss_scaler.growth_factor},
  *       {@code loss_scaler.backoff_factor} and {@code loss_scaler.growth_interval};</li>
- *   <li>{@code data_crc32c}: the CRC-32C of the data section, 8 lowercase hex digits.</li>
+ *   <li>{@code data_crc32c}: the CRC-32C of the data section, 8 lowercase hex digits;</li>
+ *   <li>{@code header_crc32c}, the last entry: the CRC-32C of the header's bytes as stored, with
+ *       this entry's own 8 hex digits read as {@code 00000000}, so that a changed step count or
+ *       learning rate is caught as surely as changed data. Files of {@code format_version} 1,
+ *       written before it existed, load without it.</li>
  * </ul>
  * Numbers are written by {@link Double#toString(double)} (the loss scale, a float, by
  * {@link Float#toString(float)}), which read back to the same bits.
@@ -121,8 +125,8 @@ public final class Checkpoints {
 
     /** The value of the {@code format} metadata entry. */
     public static final String FORMAT = "descent.checkpoint";
-    /** The version of the metadata this class writes and reads. */
-    public static final int FORMAT_VERSION = 1;
+    /** The version of the metadata this class writes; it reads this one and version 1. */
+    public static final int FORMAT_VERSION = 2;
     /** The only dtype of Descent tensors. */
     public static final String DTYPE = "F32";
     /** Largest header accepted, in bytes: the reference implementation's limit. */
@@ -146,6 +150,8 @@ public final class Checkpoints {
     public static final String GROUP_COUNT_KEY = "group_count";
     /** Metadata key: CRC-32C of the data section. */
     public static final String DATA_CRC32C_KEY = "data_crc32c";
+    /** Metadata key: CRC-32C of the header, its own value read as {@code 00000000}. */
+    public static final String HEADER_CRC32C_KEY = "header_crc32c";
     /** Prefix of the per-group metadata keys, followed by the group index and a dot. */
     public static final String GROUP_KEY_PREFIX = "group.";
     /** Prefix of the loss scaler's metadata keys. */
@@ -174,6 +180,12 @@ public final class Checkpoints {
     private static final Pattern DECIMAL = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
     private static final Pattern COUNT = Pattern.compile("0|[1-9][0-9]{0,18}");
     private static final Pattern CRC_HEX = Pattern.compile("[0-9a-f]{8}");
+    /**
+     * How the header checksum's entry starts in the header's bytes. Nowhere else can these bytes
+     * occur: inside a JSON string its quotes would be escaped.
+     */
+    private static final byte[] HEADER_CRC_ENTRY = ('"' + HEADER_CRC32C_KEY + "\":\"")
+            .getBytes(StandardCharsets.UTF_8);
     private static final int NAMES_IN_MESSAGES = 5;
 
     /** Test seam: runs after the temporary file is complete and forced, before the rename. */
@@ -467,7 +479,7 @@ public final class Checkpoints {
                                 dataStart + begins[i], t.bytes() / Float.BYTES);
                     }
                     final String crc = String.format("%08x", checksum(file, dataStart, dataLength));
-                    final byte[] header = header(metadata, crc, tensors, begins);
+                    final byte[] header = sealed(header(metadata, crc, tensors, begins));
                     if (header.length != headerLength) {
                         throw new AssertionError("header length changed with its checksum");
                     }
@@ -507,7 +519,8 @@ public final class Checkpoints {
             first = false;
         }
         json.append(first ? "" : ",").append(Json.quote(DATA_CRC32C_KEY)).append(':')
-                .append(Json.quote(crc)).append('}');
+                .append(Json.quote(crc)).append(',').append(Json.quote(HEADER_CRC32C_KEY))
+                .append(':').append(Json.quote(CRC_PLACEHOLDER)).append('}');
         for (int i = 0; i < tensors.size(); i++) {
             final Tensor t = tensors.get(i);
             json.append(',').append(Json.quote(t.name())).append(":{\"dtype\":\"").append(DTYPE)
@@ -521,6 +534,39 @@ public final class Checkpoints {
         final byte[] out = Arrays.copyOf(bytes, padded);
         Arrays.fill(out, bytes.length, padded, (byte) ' ');
         return out;
+    }
+
+    /** {@code header}, whose checksum entry holds the placeholder, with its checksum written in. */
+    private static byte[] sealed(byte[] header) {
+        final int at = headerCrcAt(header);
+        final byte[] crc = String.format("%08x", headerChecksum(header, at))
+                .getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(crc, 0, header, at, crc.length);
+        return header;
+    }
+
+    /** Where the 8 hex digits of the header checksum start in {@code header}, or -1. */
+    private static int headerCrcAt(byte[] header) {
+        outer:
+        for (int i = 0; i + HEADER_CRC_ENTRY.length <= header.length; i++) {
+            for (int j = 0; j < HEADER_CRC_ENTRY.length; j++) {
+                if (header[i + j] != HEADER_CRC_ENTRY[j]) {
+                    continue outer;
+                }
+            }
+            return i + HEADER_CRC_ENTRY.length;
+        }
+        return -1;
+    }
+
+    /** The CRC-32C of {@code header} with the 8 bytes at {@code at} read as {@code 00000000}. */
+    private static int headerChecksum(byte[] header, int at) {
+        final CRC32C crc = new CRC32C();
+        crc.update(header, 0, at);
+        crc.update(CRC_PLACEHOLDER.getBytes(StandardCharsets.US_ASCII));
+        final int after = at + CRC_PLACEHOLDER.length();
+        crc.update(header, after, header.length - after);
+        return (int) crc.getValue();
     }
 
     /**
@@ -652,6 +698,7 @@ public final class Checkpoints {
                 tensors.put(name, tensorInfo(name, e.getValue(), path));
             }
         }
+        checkHeaderChecksum(headerBytes.array(), metadata, path);
         final long dataStart = HEADER_LENGTH_BYTES + headerLength;
         checkLayout(tensors, size - dataStart, path);
         return new Header(metadata, Collections.unmodifiableMap(tensors), dataStart);
@@ -856,6 +903,40 @@ public final class Checkpoints {
                 + (names.size() > shown.size() ? " and " + (names.size() - shown.size()) + " more" : "");
     }
 
+    /**
+     * A Descent file's header checksum, and that it has both checksums; another tool's file (no
+     * {@code format} entry of ours) has none to check.
+     */
+    private static void checkHeaderChecksum(byte[] header, Map<String, String> metadata, Path path)
+            throws CheckpointException {
+        if (!FORMAT.equals(metadata.get(FORMAT_KEY))) {
+            return;
+        }
+        if (!metadata.containsKey(DATA_CRC32C_KEY)) {
+            throw new CheckpointException(path, "the header is corrupt: every Descent checkpoint"
+                    + " records " + DATA_CRC32C_KEY + " in its metadata, and this one does not");
+        }
+        final String recorded = metadata.get(HEADER_CRC32C_KEY);
+        if (recorded == null) {
+            if ("1".equals(metadata.get(FORMAT_VERSION_KEY))) {
+                return; // written before headers had a checksum
+            }
+            throw new CheckpointException(path, "the header is corrupt: a Descent checkpoint of "
+                    + FORMAT_VERSION_KEY + " " + FORMAT_VERSION + " records " + HEADER_CRC32C_KEY
+                    + " in its metadata, and this one does not");
+        }
+        final int at = headerCrcAt(header);
+        if (!CRC_HEX.matcher(recorded).matches() || at < 0) {
+            throw new CheckpointException(path, "metadata " + HEADER_CRC32C_KEY + " is '"
+                    + recorded + "'; expected 8 lowercase hex digits");
+        }
+        final String actual = String.format("%08x", headerChecksum(header, at));
+        if (!actual.equals(recorded)) {
+            throw new CheckpointException(path, "the header is corrupt: its CRC-32C is " + actual
+                    + " but it records " + recorded + " (a metadata or tensor entry changed)");
+        }
+    }
+
     private static void checkChecksum(Header header, MemorySegment file, Path path)
             throws CheckpointException {
         final String recorded = header.metadata().get(DATA_CRC32C_KEY);
@@ -893,9 +974,9 @@ public final class Checkpoints {
                     + " is " + quoted(format) + ", expected '" + FORMAT + "'");
         }
         final String version = m.get(FORMAT_VERSION_KEY);
-        if (!Integer.toString(FORMAT_VERSION).equals(version)) {
+        if (!"1".equals(version) && !Integer.toString(FORMAT_VERSION).equals(version)) {
             throw new CheckpointException(path, "metadata " + FORMAT_VERSION_KEY + " is "
-                    + quoted(version) + "; this version of Descent reads format_version "
+                    + quoted(version) + "; this version of Descent reads format_version 1 and "
                     + FORMAT_VERSION);
         }
         final String kind = m.get(OPTIMIZER_KEY);

@@ -13,6 +13,7 @@ import dev.descent.Parameter;
 import dev.descent.ParameterGroup;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,6 +85,29 @@ class CheckpointResumeTest {
         assertEquals(-1, Files.mismatch(first, second), "a loaded optimizer saves the same bytes");
     }
 
+    /** A file of format_version 1, written before headers had a checksum, still loads. */
+    @Test
+    void aVersionOneFileWithoutAHeaderChecksumLoads() throws IOException {
+        final Runs.Setup setup = Runs.setup("Adam amsgrad");
+        final Path current = dir.resolve("current.safetensors");
+        final Path versionOne = dir.resolve("version-1.safetensors");
+        final Runs.Snapshot trained;
+        try (Arena arena = Arena.ofShared(); Optimizer<?> a = setup.build(Runs.parameters(arena, 1))) {
+            Runs.train(a, 0, 4);
+            trained = snapshot(a);
+            Checkpoints.save(a, current);
+        }
+        final SafetensorsFile f = SafetensorsFile.read(current);
+        final String old = f.header.replace("\"format_version\":\"2\"", "\"format_version\":\"1\"")
+                .replaceFirst(",\"header_crc32c\":\"[0-9a-f]{8}\"", "");
+        assertTrue(!old.contains("header_crc32c") && old.contains("\"format_version\":\"1\""), old);
+        SafetensorsFile.writeUnsealed(versionOne, old.getBytes(StandardCharsets.UTF_8), f.data);
+        try (Arena arena = Arena.ofShared(); Optimizer<?> b = setup.build(Runs.parameters(arena, 2))) {
+            Checkpoints.load(b, versionOne);
+            assertSameBits(trained, snapshot(b), "after loading the version 1 file");
+        }
+    }
+
     /** Heap parameters (float arrays) are copied to and from the mapped file as native ones are. */
     @Test
     void heapParametersRoundTripThroughAnOptimizer() throws IOException {
@@ -133,7 +157,7 @@ class CheckpointResumeTest {
             Checkpoints.save(o, file);
             final Map<String, String> m = Checkpoints.metadata(file);
             assertEquals("AdamW", m.get("optimizer"));
-            assertEquals("1", m.get("format_version"));
+            assertEquals("2", m.get("format_version"));
             assertEquals("6", m.get("step_count"));
             assertEquals("2", m.get("group_count"));
             assertEquals("[\"fc.weight\",\"fc.bias\",\"head\"]", m.get("group.0.params"));

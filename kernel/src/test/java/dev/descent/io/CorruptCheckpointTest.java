@@ -108,6 +108,27 @@ class CorruptCheckpointTest {
                         "\"data_crc32c\":\"[0-9a-f]{8}\"", "\"data_crc32c\":\"xyz\"")),
                         "data_crc32c is 'xyz'"),
 
+                // The header's checksum: an edit that does not recompute it (the others above and
+                // below do, as a consistent tool would, to reach the check they test).
+                bad("step count changed", (f, p) -> editUnsealed(f, p,
+                        s -> s.replace("\"step_count\":\"5\"", "\"step_count\":\"4\"")),
+                        "the header is corrupt: its CRC-32C is", "but it records"),
+                bad("learning rate changed", (f, p) -> editUnsealed(f, p,
+                        s -> s.replaceFirst("\"group\\.0\\.lr\":\"[^\"]*\"", "\"group.0.lr\":\"0.5\"")),
+                        "the header is corrupt"),
+                bad("a tensor's offsets changed", (f, p) -> editUnsealed(f, p,
+                        s -> s.replaceFirst("\"data_offsets\":\\[0,", "\"data_offsets\":[4,")),
+                        "the header is corrupt"),
+                bad("header checksum missing", (f, p) -> editUnsealed(f, p,
+                        s -> s.replaceFirst(",\"header_crc32c\":\"[0-9a-f]{8}\"", "")),
+                        "format_version 2 records header_crc32c in its metadata, and this one does not"),
+                bad("header checksum malformed", (f, p) -> editUnsealed(f, p,
+                        s -> s.replaceFirst("\"header_crc32c\":\"[0-9a-f]{8}\"", "\"header_crc32c\":\"xyz\"")),
+                        "header_crc32c is 'xyz'; expected 8 lowercase hex digits"),
+                bad("data checksum missing", (f, p) -> edit(f, p,
+                        s -> s.replaceFirst("\"data_crc32c\":\"[0-9a-f]{8}\",", "")),
+                        "every Descent checkpoint records data_crc32c"),
+
                 // The header's JSON and structure.
                 bad("invalid JSON: trailing comma", (f, p) -> edit(f, p,
                         s -> s.replace("\"step_count\":\"5\",", "\"step_count\":\"5\",,")),
@@ -191,8 +212,8 @@ class CorruptCheckpointTest {
                         s -> s.replaceFirst("\"__metadata__\":\\{[^}]*\\},", "")),
                         "not a Descent checkpoint", "format is absent"),
                 bad("newer format version", (f, p) -> edit(f, p,
-                        s -> s.replace("\"format_version\":\"1\"", "\"format_version\":\"2\"")),
-                        "format_version is '2'", "reads format_version 1"),
+                        s -> s.replace("\"format_version\":\"2\"", "\"format_version\":\"3\"")),
+                        "format_version is '3'", "reads format_version 1 and 2"),
                 bad("wrong optimizer kind", (f, p) -> edit(f, p,
                         s -> s.replace("\"optimizer\":\"Adam\"", "\"optimizer\":\"RmsProp\"")),
                         "the checkpoint's optimizer is RmsProp but this optimizer is Adam"),
@@ -396,6 +417,16 @@ class CorruptCheckpointTest {
     }
 
     /** Rewrites the header (the edit must change it) and keeps the data. */
+    /** As {@link #edit}, leaving the header's checksum as it was. */
+    private static void editUnsealed(SafetensorsFile f, Path p, Function<String, String> edit)
+            throws IOException {
+        final String header = edit.apply(f.header);
+        if (header.equals(f.header)) {
+            throw new AssertionError("the edit changed nothing in " + f.header);
+        }
+        SafetensorsFile.writeUnsealed(p, header.getBytes(StandardCharsets.UTF_8), f.data);
+    }
+
     private static void edit(SafetensorsFile f, Path p, Function<String, String> edit) throws IOException {
         final String header = edit.apply(f.header);
         if (header.equals(f.header)) {

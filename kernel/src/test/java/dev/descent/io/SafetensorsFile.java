@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
 
 /**
  * An independent reader and writer of small safetensors files for tests: the header is taken apart
@@ -50,7 +51,35 @@ final class SafetensorsFile {
         write(file, header.getBytes(StandardCharsets.UTF_8), data);
     }
 
+    /**
+     * Writes {@code header} and {@code data}. A header that holds Descent's header checksum gets
+     * it recomputed, as a tool that edits a checkpoint consistently would, so that a test of a
+     * check further on reaches that check; {@link #writeUnsealed} keeps the header as given.
+     */
     static void write(Path file, byte[] header, byte[] data) throws IOException {
+        writeUnsealed(file, resealed(header), data);
+    }
+
+    /** {@code header} with its {@code header_crc32c} recomputed, if it has one. */
+    static byte[] resealed(byte[] header) {
+        final String entry = "\"header_crc32c\":\"";
+        final String text = new String(header, StandardCharsets.UTF_8);
+        final int key = text.indexOf(entry);
+        if (key < 0) {
+            return header;
+        }
+        final int at = text.substring(0, key).getBytes(StandardCharsets.UTF_8).length + entry.length();
+        final byte[] out = header.clone();
+        System.arraycopy("00000000".getBytes(StandardCharsets.US_ASCII), 0, out, at, 8);
+        final CRC32C crc = new CRC32C();
+        crc.update(out);
+        System.arraycopy(String.format("%08x", crc.getValue()).getBytes(StandardCharsets.US_ASCII),
+                0, out, at, 8);
+        return out;
+    }
+
+    /** Writes {@code header} exactly as given, and {@code data}. */
+    static void writeUnsealed(Path file, byte[] header, byte[] data) throws IOException {
         final ByteBuffer out = ByteBuffer.allocate(8 + header.length + data.length)
                 .order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(header.length).put(header).put(data);
