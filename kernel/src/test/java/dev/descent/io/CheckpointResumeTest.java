@@ -85,18 +85,22 @@ class CheckpointResumeTest {
         assertEquals(-1, Files.mismatch(first, second), "a loaded optimizer saves the same bytes");
     }
 
+    /** Four steps of {@code setup} over native parameters, saved to {@code file}; what they left. */
+    private static Runs.Snapshot trainFourStepsAndSave(Runs.Setup setup, Path file) throws IOException {
+        try (Arena arena = Arena.ofShared(); Optimizer<?> a = setup.build(Runs.parameters(arena, 1))) {
+            Runs.train(a, 0, 4);
+            Checkpoints.save(a, file);
+            return snapshot(a);
+        }
+    }
+
     /** A file of format_version 1, written before headers had a checksum, still loads. */
     @Test
     void aVersionOneFileWithoutAHeaderChecksumLoads() throws IOException {
         final Runs.Setup setup = Runs.setup("Adam amsgrad");
         final Path current = dir.resolve("current.safetensors");
         final Path versionOne = dir.resolve("version-1.safetensors");
-        final Runs.Snapshot trained;
-        try (Arena arena = Arena.ofShared(); Optimizer<?> a = setup.build(Runs.parameters(arena, 1))) {
-            Runs.train(a, 0, 4);
-            trained = snapshot(a);
-            Checkpoints.save(a, current);
-        }
+        final Runs.Snapshot trained = trainFourStepsAndSave(setup, current);
         final SafetensorsFile f = SafetensorsFile.read(current);
         final String old = f.header.replace("\"format_version\":\"2\"", "\"format_version\":\"1\"")
                 .replaceFirst(",\"header_crc32c\":\"[0-9a-f]{8}\"", "");
@@ -114,12 +118,7 @@ class CheckpointResumeTest {
         final Runs.Setup setup = Runs.setup("RmsProp centered, momentum");
         final Path first = dir.resolve("native.safetensors");
         final Path second = dir.resolve("heap.safetensors");
-        final Runs.Snapshot trained;
-        try (Arena arena = Arena.ofShared(); Optimizer<?> a = setup.build(Runs.parameters(arena, 1))) {
-            Runs.train(a, 0, 4);
-            trained = snapshot(a);
-            Checkpoints.save(a, first);
-        }
+        final Runs.Snapshot trained = trainFourStepsAndSave(setup, first);
         try (Arena arena = Arena.ofShared();
              Optimizer<?> b = setup.build(Runs.parameters(arena, 2, true))) {
             Checkpoints.load(b, first);
