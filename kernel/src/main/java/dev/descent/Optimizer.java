@@ -535,7 +535,9 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             shares = 1;
             return 1;
         }
-        final StepWorkers started = new StepWorkers(threads - 1, this::runShare,
+        // As many workers as the step wants, not as threads allows: a step too small for all
+        // of them (see minElementsPerThread) leaves the rest unstarted.
+        final StepWorkers started = new StepWorkers((int) wanted - 1, this::runShare,
                 getClass().getSimpleName(), workerSpinNanos);
         for (MemorySegment sample : scopeSamples) {
             if (!started.canAccess(sample)) {
@@ -816,7 +818,11 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         return Math.min(micros, Long.MAX_VALUE / 1000) * 1000;
     }
 
-    /** Stops the worker threads and frees the optimizer state; further steps fail. Closing twice does nothing. */
+    /**
+     * Stops the worker threads and frees the optimizer state; further steps fail. Closing twice
+     * does nothing. An optimizer that is never closed keeps both until the JVM exits (its workers
+     * hold it): build it in a try-with-resources block or close it when training ends.
+     */
     @Override
     public final void close() {
         if (!closed) {

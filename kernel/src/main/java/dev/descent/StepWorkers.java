@@ -3,6 +3,7 @@ package dev.descent;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
@@ -58,7 +59,8 @@ final class StepWorkers implements AutoCloseable {
     /** Step number (high bits) and share count (low bits) of the step on offer. */
     private volatile long ticket;
     private volatile boolean closed;
-    private volatile Throwable failure;
+    /** The first failure of the step under way; recorded before its share is counted done. */
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     /**
      * Starts {@code workers} daemon threads that run {@code share.accept(k)} for claimed shares
@@ -74,8 +76,13 @@ final class StepWorkers implements AutoCloseable {
             threads[k] = Thread.ofPlatform().daemon().name(name + "-worker-" + self)
                     .unstarted(() -> work(self));
         }
-        for (Thread t : threads) {
-            t.start();
+        try {
+            for (Thread t : threads) {
+                t.start();
+            }
+        } catch (Throwable t) { // e.g. no native thread left: stop those that did start
+            close();
+            throw t;
         }
     }
 
@@ -101,12 +108,7 @@ final class StepWorkers implements AutoCloseable {
         for (int k = 0; k < wake; k++) {
             LockSupport.unpark(threads[k]);
         }
-        Throwable callerFailure = null;
-        try {
-            runShares(0, step, shares);
-        } catch (Throwable t) {
-            callerFailure = t;
-        }
+        runShares(0, step, shares);
         int idle = 0;
         while (unfinished.get() != 0) {
             if (++idle < SPINS) {
@@ -115,23 +117,24 @@ final class StepWorkers implements AutoCloseable {
                 Thread.yield();
             }
         }
-        final Throwable workerFailure = failure;
-        if (callerFailure != null || workerFailure != null) {
-            failure = null;
-            final Throwable first = callerFailure != null ? callerFailure : workerFailure;
-            if (first instanceof RuntimeException e) {
-                throw e;
-            }
-            if (first instanceof Error e) {
-                throw e;
-            }
+        final Throwable first = failure.getAndSet(null);
+        if (first instanceof RuntimeException e) {
+            throw e;
+        }
+        if (first instanceof Error e) {
+            throw e;
+        }
+        if (first != null) {
             throw new IllegalStateException("optimizer step failed", first);
         }
     }
 
     /**
      * Claims and runs shares of {@code step}, those of thread {@code self}'s own run first, until
-     * none is left.
+     * none is left. A share that throws is recorded, not thrown, and once one has failed the
+     * shares still unclaimed are only counted off: every share is counted whatever happens, so
+     * the caller's wait for the step always ends, and the failure is recorded before its share
+     * is counted, so the caller sees it in the step it belongs to.
      */
     private void runShares(int self, long step, int shares) {
         final int owners = threads.length + 1;
@@ -146,7 +149,11 @@ final class StepWorkers implements AutoCloseable {
                 }
                 if (claims.compareAndSet(owner * CLAIM_STRIDE, current, current + 1)) {
                     try {
-                        share.accept((int) k);
+                        if (failure.get() == null) {
+                            share.accept((int) k);
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
                     } finally {
                         unfinished.decrementAndGet();
                     }
@@ -168,11 +175,7 @@ final class StepWorkers implements AutoCloseable {
                 return;
             }
             seen = next;
-            try {
-                runShares(self, next >>> SHARE_BITS, (int) (next & SHARE_MASK));
-            } catch (Throwable t) {
-                failure = t;
-            }
+            runShares(self, next >>> SHARE_BITS, (int) (next & SHARE_MASK));
         }
     }
 
@@ -188,6 +191,9 @@ final class StepWorkers implements AutoCloseable {
                 yields++;
             } else {
                 LockSupport.park(this);
+                // An interrupt means nothing to a worker; left set, it would make park return at
+                // once, and the idle worker spin.
+                Thread.interrupted();
             }
         }
         return current;

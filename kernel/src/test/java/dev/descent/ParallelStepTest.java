@@ -233,6 +233,20 @@ class ParallelStepTest {
     }
 
     @Test
+    void aStepStartsTheWorkersItsSizeWantsNotAllThreadsAllows() {
+        // 3 * 32,768 elements: worth three threads at the default minimum per thread, not eight.
+        try (Arena arena = Arena.ofShared()) {
+            final List<Parameter> params = parameters(arena,
+                    new long[] {3 * Optimizer.MIN_ELEMENTS_PER_THREAD_DEFAULT});
+            try (Optimizer<?> sgd = Sgd.builder().threads(8).build(params)) {
+                sgd.step();
+                assertEquals(List.of("Sgd-worker-1", "Sgd-worker-2"),
+                        workerThreads().stream().sorted().toList());
+            }
+        }
+    }
+
+    @Test
     void memoryConfinedToTheCallerIsSteppedOnTheCallerAlone() {
         try (Arena shared = Arena.ofShared(); Arena confined = Arena.ofConfined()) {
             final List<Parameter> params = new ArrayList<>(parameters(shared, new long[] {200_000}));

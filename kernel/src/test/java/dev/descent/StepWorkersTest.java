@@ -2,6 +2,7 @@ package dev.descent;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -94,6 +96,83 @@ class StepWorkersTest {
                 "close() must stop workers that spin, yield or park");
         for (int k = 0; k < 4; k++) {
             assertEquals(1, runs.get(k), "times share " + k + " ran");
+        }
+    }
+
+    @Test
+    void aStepWhoseSharesAllFailEndsAndTheNextRunsEveryShare() {
+        final AtomicBoolean failing = new AtomicBoolean(true);
+        final AtomicIntegerArray runs = new AtomicIntegerArray(8);
+        try (StepWorkers pool = new StepWorkers(1, k -> {
+            if (failing.get()) {
+                throw new IllegalStateException("share " + k + " failed");
+            }
+            runs.incrementAndGet(k);
+        }, "test", DEFAULT_SPIN)) {
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                final IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> pool.run(8));
+                assertTrue(e.getMessage().startsWith("share "), e.getMessage());
+            }, "failing shares on the caller and the worker must not leave the step waiting");
+            failing.set(false);
+            pool.run(8);
+        }
+        for (int k = 0; k < 8; k++) {
+            assertEquals(1, runs.get(k), "times share " + k + " ran in the clean step");
+        }
+    }
+
+    @Test
+    void aWorkersFailureIsThrownByItsOwnStepNeverByALaterOne() {
+        // Share 7 fails late when the worker runs it, after the caller's shares are done: a step
+        // must throw exactly when one of its own shares failed, not return before the worker's
+        // failure is recorded and leave it to the next step.
+        final Thread caller = Thread.currentThread();
+        final AtomicBoolean failedThisStep = new AtomicBoolean();
+        int failedSteps = 0;
+        try (StepWorkers pool = new StepWorkers(1, k -> {
+            if (Thread.currentThread() == caller) {
+                final long until = System.nanoTime() + 50_000; // time for the worker to take its own
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            } else if (k == 7) {
+                sleep(3);
+                failedThisStep.set(true);
+                throw new IllegalStateException("late failure");
+            }
+        }, "test", ENDLESS_SPIN)) {
+            for (int trial = 0; trial < 60; trial++) {
+                failedThisStep.set(false);
+                boolean threw = false;
+                try {
+                    pool.run(8);
+                } catch (IllegalStateException e) {
+                    threw = true;
+                }
+                assertEquals(failedThisStep.get(), threw, "trial " + trial);
+                failedSteps += threw ? 1 : 0;
+            }
+        }
+        assertTrue(failedSteps > 0, "the worker never ran share 7");
+    }
+
+    @Test
+    void anInterruptedWorkerParksAgain() throws InterruptedException {
+        try (StepWorkers pool = new StepWorkers(1, k -> { }, "interrupt-test", NO_SPIN)) {
+            pool.run(2);
+            final Thread worker = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("interrupt-test-worker-1")).findFirst()
+                    .orElseThrow();
+            worker.interrupt();
+            // Parked again, flag cleared; left set, park would return at once and the worker spin.
+            final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (worker.isInterrupted() || worker.getState() != Thread.State.WAITING) {
+                assertTrue(System.nanoTime() < deadline, "the worker did not park again: "
+                        + worker.getState() + ", interrupted " + worker.isInterrupted());
+                Thread.sleep(1);
+            }
+            pool.run(2); // and wakes for the next step
         }
     }
 
