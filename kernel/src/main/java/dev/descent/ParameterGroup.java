@@ -85,7 +85,9 @@ public final class ParameterGroup<C extends OptimizerConfig> {
      * rate becomes {@code schedule.lr(t - 1)}, and, if the schedule cycles momentum, its momentum
      * {@code schedule.momentum(t - 1)}. Null detaches it; the last values stay.
      *
-     * @throws IllegalArgumentException if the schedule cycles momentum and the group has none
+     * @throws IllegalArgumentException if the schedule cycles momentum and the group has none,
+     *     or its momentum at step 0 is out of the group's range (Adam's {@code beta1} must stay
+     *     below 1 as a float); later steps are checked as they come, before anything is written
      */
     public void setSchedule(LearningRateSchedule schedule) {
         if (schedule != null && schedule.cyclesMomentum() && !hasMomentum(config)) {
@@ -94,6 +96,14 @@ public final class ParameterGroup<C extends OptimizerConfig> {
                     + (config instanceof AdaGrad.Config ? "AdaGrad has no momentum to cycle"
                             : "build it with momentum > 0")
                     + ", or cycle the learning rate only");
+        }
+        if (schedule != null && schedule.cyclesMomentum()) {
+            try { // where a cycle starts, at its largest for CyclicLr and OneCycleLr
+                checkMomentum(schedule.momentum(0));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the schedule's momentum at step 0 does not fit"
+                        + " this group: " + e.getMessage(), e);
+            }
         }
         this.schedule = schedule;
     }

@@ -93,6 +93,21 @@ class ScheduledGroupTest {
     }
 
     @Test
+    void aCyclingScheduleWhoseMomentumRoundsToOneIsRefusedWhenAttached() {
+        final Parameter w = Parameter.ofArrays("w", new float[2], new float[2]);
+        try (Adam adam = Adam.builder().build(List.of(w))) {
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> adam.groups().get(0).setSchedule(
+                            CyclicLr.builder(0.01, 0.1).maxMomentum(0.99999999).build()));
+            assertTrue(e.getMessage().contains("momentum at step 0")
+                    && e.getMessage().contains("beta1") && e.getMessage().contains("0.99999999"),
+                    e.getMessage());
+            assertEquals(null, adam.groups().get(0).schedule());
+            adam.groups().get(0).setSchedule(CyclicLr.builder(0.01, 0.1).maxMomentum(0.999).build());
+        }
+    }
+
+    @Test
     void setMomentumChecksTheRangeOfEachKind() {
         final Parameter w = Parameter.ofArrays("w", new float[2], new float[2]);
         try (Adam adam = Adam.builder().build(List.of(w));
