@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.profile.GCProfiler;
@@ -33,8 +35,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <pre>
  *   mvn -q -pl bench -am -DskipTests package exec:exec [-Dsummary.args="--full"]
- *   java --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar \
- *       dev.descent.bench.Summary [options]
+ *   java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ *       -cp bench/target/benchmarks.jar dev.descent.bench.Summary [options]
  * </pre>
  * The default is a short suite, a few minutes on two cores; {@code --full} runs every kernel at
  * every size with the benchmarks' own iteration counts, then the targets (about two and a half
@@ -186,7 +188,6 @@ public final class Summary {
                     sizes = split(value).stream().map(Long::parseLong).toList();
                 } else if (arg.startsWith("--threads=")) {
                     threads = split(value);
-                    threads.forEach(Threads::count);
                 } else if (arg.startsWith("--widths=")) {
                     widths = split(value).stream().map(Integer::parseInt).toList();
                 } else if (arg.startsWith("--vector-bits=")) {
@@ -201,8 +202,18 @@ public final class Summary {
                     throw new IllegalArgumentException("unknown option '" + arg + "'");
                 }
             }
-            return new Settings(kernels, sizes, threads, widths, full, !targetsOnly,
-                    full || targetsOnly, vectorBits, out);
+            return new Settings(kernels, sizes, distinctCounts(threads), widths, full,
+                    !targetsOnly, full || targetsOnly, vectorBits, out);
+        }
+
+        /**
+         * {@code threads} without a value that counts as many threads as one before it ('all'
+         * on one core is 1; '2' and 'all' on two cores are the same), whose rows could not be
+         * told apart.
+         */
+        static List<String> distinctCounts(List<String> threads) {
+            final Set<Integer> counts = new HashSet<>();
+            return threads.stream().filter(t -> counts.add(Threads.count(t))).toList();
         }
 
         /** The step suite for one kernel: every variant, size and thread count. */

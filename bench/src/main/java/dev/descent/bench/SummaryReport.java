@@ -118,7 +118,7 @@ final class SummaryReport {
                 the value and each state tensor (SGD 12, momentum, Nesterov, AdaGrad, RMSProp 20,
                 centered RMSProp, Adam, AdamW 28, AMSGrad 36).
                 roofline: descent / a trivial pass with the same reads and writes on the same
-                threads, in the same run. It binds beyond the caches; in cache, Adam, AdaGrad and
+                threads, in a fork of its own (PairedBenchmark alternates them: --targets). It binds beyond the caches; in cache, Adam, AdaGrad and
                 RMSProp are bound by the vector square root and divide instead.
                 plainJava, scalar: descent's speedup over the float[] loop a Java developer writes
                 (auto-vectorized by C2) and over Descent's own scalar kernels.
@@ -216,7 +216,10 @@ final class SummaryReport {
             final XYChart chart = new XYChartBuilder().width(720).height(420)
                     .title(kernel.label() + " (" + kernel.bytesPerParameter() + " B/param)")
                     .xAxisTitle("tensor size (floats)").yAxisTitle("params/s").build();
+            // Labels between the decades too: a kernel's speeds often span less than one decade,
+            // which would leave its axis with one label or none.
             chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true)
+                    .setYAxisLogarithmicDecadeOnly(false)
                     .setYAxisDecimalPattern("0.#E0").setXAxisDecimalPattern("0.#E0");
             chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
             for (int v = 0; v < VARIANTS.size(); v++) {
@@ -296,7 +299,7 @@ final class SummaryReport {
     }
 
     private static String bytes(double value) {
-        return value >= 1024 ? String.format(Locale.ROOT, "%.1f KB", value / 1024)
+        return value >= 1024 ? String.format(Locale.ROOT, "%.1f KiB", value / 1024)
                 : String.format(Locale.ROOT, "%.0f B", value);
     }
 
@@ -306,6 +309,7 @@ final class SummaryReport {
         }
         final double[] sorted = values.clone();
         Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+        final int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

@@ -214,6 +214,34 @@ class SummaryTest {
     }
 
     @Test
+    void threadCountsThatCountTheSameThreadsAreKeptOnce() {
+        final int cores = Runtime.getRuntime().availableProcessors();
+        assertEquals(List.of("1", "3"),
+                Summary.Settings.parse(new String[] {"--threads=1,3,1"}).threads());
+        assertEquals(cores == 1 ? List.of("1") : List.of("1", Threads.ALL),
+                Summary.Settings.parse(new String[0]).threads());
+        assertEquals(List.of(Integer.toString(cores)), Summary.Settings.parse(
+                new String[] {"--threads=" + cores + "," + Threads.ALL}).threads());
+    }
+
+    @Test
+    void aMissedRatioNeverPrintsAsTheThresholdItMissed() {
+        assertEquals(0.999, Targets.roundedDown(0.9996));
+        assertEquals(0.899, Targets.roundedDown(0.89999));
+        assertEquals(1.0, Targets.roundedDown(1.0));
+        assertTrue(String.format(java.util.Locale.ROOT, "%.3f", Targets.roundedDown(0.99996))
+                .startsWith("0.999"));
+    }
+
+    @Test
+    void theScalingTargetAsksForNoMoreThreadsThanAStepOfItsSizeUses() {
+        assertEquals(1, Targets.scalingThreads(1));
+        assertEquals(2, Targets.scalingThreads(2));
+        assertEquals(32, Targets.scalingThreads(32));
+        assertEquals(32, Targets.scalingThreads(64), "1,048,576 / 32,768 elements per thread");
+    }
+
+    @Test
     void modelHasTheDocumentedTensorsAndSizes() {
         assertEquals(ManyTensorsBenchmark.TENSORS, ManyTensorsBenchmark.tensorLengths(32).length);
         assertEquals(575_296, ManyTensorsBenchmark.totalLength(32));
