@@ -30,11 +30,8 @@ record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String
     /** The machine this JVM runs on. */
     static Machine current() {
         final List<String> cpuInfo = readCpuInfo();
-        final List<String> flags = field(cpuInfo, "flags")
-                .map(f -> Arrays.stream(f.split("\\s+")).filter(Machine::isSimd).toList())
-                .orElse(List.of());
         return new Machine(cpuName(cpuInfo),
-                Runtime.getRuntime().availableProcessors(), flags,
+                Runtime.getRuntime().availableProcessors(), simdFlags(cpuInfo),
                 Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
                 Kernels.provider().name() + Kernels.narrow()
                         .map(narrow -> "/" + narrow.vectorBitSize()).orElse(""),
@@ -44,7 +41,7 @@ record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String
     /** Lines for the head of a report. */
     String describe() {
         return "CPU:    " + cpu + ", " + cores + " cores available\n"
-                + "SIMD:   " + (simdFlags.isEmpty() ? "unknown (no /proc/cpuinfo)"
+                + "SIMD:   " + (simdFlags.isEmpty() ? "unknown (none listed in /proc/cpuinfo)"
                         : String.join(" ", simdFlags)) + "\n"
                 + "JDK:    " + jdk + "\n"
                 + "Kernel: " + kernel + " (" + vectorWidth() + ")\n"
@@ -73,11 +70,20 @@ record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String
                 ? ", " + widths[1] + "-bit where faster in cache (Kernels.forWorkingSet)" : "");
     }
 
-    // The flags that decide which vector width and instructions C2 may use.
+    /**
+     * The flags that decide which vector width and instructions C2 may use: x86's {@code flags}
+     * line, or the {@code Features} line of an ARM CPU.
+     */
+    static List<String> simdFlags(List<String> cpuInfo) {
+        return field(cpuInfo, "flags").or(() -> field(cpuInfo, "Features"))
+                .map(f -> Arrays.stream(f.split("\\s+")).filter(Machine::isSimd).toList())
+                .orElse(List.of());
+    }
+
     private static boolean isSimd(String flag) {
-        return flag.equals("sse4_2") || flag.equals("avx") || flag.equals("avx2")
-                || flag.equals("fma") || flag.equals("f16c") || flag.startsWith("avx512")
-                || flag.startsWith("amx") || flag.equals("asimd") || flag.equals("sve");
+        return flag.equals("sse4_2") || flag.equals("fma") || flag.equals("f16c")
+                || flag.startsWith("avx") || flag.startsWith("amx") || flag.equals("asimd")
+                || flag.startsWith("sve");
     }
 
     /**
@@ -86,7 +92,10 @@ record Machine(String cpu, int cores, List<String> simdFlags, String jdk, String
      * vector units and caches differ enough to change every number measured on them.
      */
     static String cpuName(List<String> cpuInfo) {
-        final String name = field(cpuInfo, "model name").orElse(System.getProperty("os.arch"));
+        final String name = field(cpuInfo, "model name").or(() -> field(cpuInfo, "CPU implementer")
+                .map(implementer -> "CPU implementer " + implementer + field(cpuInfo, "CPU part")
+                        .map(part -> ", part " + part).orElse("")))
+                .orElse(System.getProperty("os.arch"));
         final Optional<String> family = field(cpuInfo, "cpu family");
         final Optional<String> model = field(cpuInfo, "model");
         return family.isPresent() && model.isPresent()

@@ -21,6 +21,17 @@ class MachineTest {
     }
 
     @Test
+    void simdFlagsComeFromX86FlagsOrArmFeatures() {
+        assertEquals(List.of("sse4_2", "avx", "avx2", "fma", "avx512f", "avx_vnni"),
+                Machine.simdFlags(List.of("flags\t\t: fpu sse4_2 avx avx2 fma bmi2 avx512f"
+                        + " avx_vnni aes")));
+        final List<String> arm = List.of("processor\t: 0", "Features\t: fp asimd evtstrm aes sve"
+                + " sve2 atomics", "CPU implementer\t: 0x41", "CPU part\t: 0xd40");
+        assertEquals(List.of("asimd", "sve", "sve2"), Machine.simdFlags(arm));
+        assertEquals("CPU implementer 0x41, part 0xd40", Machine.cpuName(arm));
+    }
+
+    @Test
     void theKernelLineNamesTheWidthsAndTheMissingFlag() {
         assertEquals("Kernel: panama-512/256 (512-bit vectors, 256-bit where faster in cache"
                 + " (Kernels.forWorkingSet))", kernelLine("panama-512/256"));
