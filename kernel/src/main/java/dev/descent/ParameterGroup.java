@@ -90,14 +90,15 @@ public final class ParameterGroup<C extends OptimizerConfig> {
      *     below 1 as a float); later steps are checked as they come, before anything is written
      */
     public void setSchedule(LearningRateSchedule schedule) {
-        if (schedule != null && schedule.cyclesMomentum() && !hasMomentum(config)) {
-            throw new IllegalArgumentException("the schedule cycles momentum but this "
-                    + config.getClass().getEnclosingClass().getSimpleName() + " group has none; "
-                    + (config instanceof AdaGrad.Config ? "AdaGrad has no momentum to cycle"
-                            : "build it with momentum > 0")
-                    + ", or cycle the learning rate only");
-        }
         if (schedule != null && schedule.cyclesMomentum()) {
+            if (!hasMomentum(config)) {
+                throw new IllegalArgumentException("the schedule cycles momentum but this "
+                        + config.getClass().getEnclosingClass().getSimpleName()
+                        + " group has none; "
+                        + (config instanceof AdaGrad.Config ? "AdaGrad has no momentum to cycle"
+                                : "build it with momentum > 0")
+                        + ", or cycle the learning rate only");
+            }
             try { // where a cycle starts, at its largest for CyclicLr and OneCycleLr
                 checkMomentum(schedule.momentum(0));
             } catch (IllegalArgumentException e) {

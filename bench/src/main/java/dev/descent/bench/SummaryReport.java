@@ -118,8 +118,9 @@ final class SummaryReport {
                 the value and each state tensor (SGD 12, momentum, Nesterov, AdaGrad, RMSProp 20,
                 centered RMSProp, Adam, AdamW 28, AMSGrad 36).
                 roofline: descent / a trivial pass with the same reads and writes on the same
-                threads, in a fork of its own (PairedBenchmark alternates them: --targets). It binds beyond the caches; in cache, Adam, AdaGrad and
-                RMSProp are bound by the vector square root and divide instead.
+                threads, in a fork of its own (PairedBenchmark alternates them: --targets). It
+                binds beyond the caches; in cache, Adam, AdaGrad and RMSProp are bound by the
+                vector square root and divide instead.
                 plainJava, scalar: descent's speedup over the float[] loop a Java developer writes
                 (auto-vectorized by C2) and over Descent's own scalar kernels.
                 B/op: JMH -prof gc less JMH's own bookkeeping (%s per iteration, plus 25%% for
@@ -309,7 +310,6 @@ final class SummaryReport {
         }
         final double[] sorted = values.clone();
         Arrays.sort(sorted);
-        final int middle = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        return Targets.Spread.medianOfSorted(sorted);
     }
 }

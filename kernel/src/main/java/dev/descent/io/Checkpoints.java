@@ -85,8 +85,8 @@ import java.util.zip.CRC32C;
  * all a resumed run needs; a schedule object is not saved and is attached again by the trainer,
  * as is {@link dev.descent.GradientClipping}, which has no state. The one schedule with state of
  * its own, {@link dev.descent.schedule.ReduceLrOnPlateau}, belongs to the trainer, which saves it
- * and restores it ({@link dev.descent.schedule.ReduceLrOnPlateau#restore}). A loss scaler's state is saved,
- * and restored into the scaler attached to the optimizer loaded into.
+ * and restores it ({@link dev.descent.schedule.ReduceLrOnPlateau#restore}). A loss scaler's
+ * state is saved, and restored into the scaler attached to the optimizer loaded into.
  *
  * <h2>Guarantees</h2>
  * <ul>
@@ -127,6 +127,8 @@ public final class Checkpoints {
     public static final String FORMAT = "descent.checkpoint";
     /** The version of the metadata this class writes; it reads this one and version 1. */
     public static final int FORMAT_VERSION = 2;
+    /** The first version, still read: its files have no header checksum. */
+    private static final String FIRST_FORMAT_VERSION = "1";
     /** The only dtype of Descent tensors. */
     public static final String DTYPE = "F32";
     /** Largest header accepted, in bytes: the reference implementation's limit. */
@@ -918,7 +920,7 @@ public final class Checkpoints {
         }
         final String recorded = metadata.get(HEADER_CRC32C_KEY);
         if (recorded == null) {
-            if ("1".equals(metadata.get(FORMAT_VERSION_KEY))) {
+            if (FIRST_FORMAT_VERSION.equals(metadata.get(FORMAT_VERSION_KEY))) {
                 return; // written before headers had a checksum
             }
             throw new CheckpointException(path, "the header is corrupt: a Descent checkpoint of "
@@ -974,10 +976,11 @@ public final class Checkpoints {
                     + " is " + quoted(format) + ", expected '" + FORMAT + "'");
         }
         final String version = m.get(FORMAT_VERSION_KEY);
-        if (!"1".equals(version) && !Integer.toString(FORMAT_VERSION).equals(version)) {
+        if (!FIRST_FORMAT_VERSION.equals(version)
+                && !Integer.toString(FORMAT_VERSION).equals(version)) {
             throw new CheckpointException(path, "metadata " + FORMAT_VERSION_KEY + " is "
-                    + quoted(version) + "; this version of Descent reads format_version 1 and "
-                    + FORMAT_VERSION);
+                    + quoted(version) + "; this version of Descent reads format_version "
+                    + FIRST_FORMAT_VERSION + " and " + FORMAT_VERSION);
         }
         final String kind = m.get(OPTIMIZER_KEY);
         if (kind == null) {
