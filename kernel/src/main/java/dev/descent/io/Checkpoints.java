@@ -272,6 +272,8 @@ public final class Checkpoints {
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if the optimizer is closed or a parameter's memory cannot be
      *     accessed
+     * @throws IllegalArgumentException if two tensors would have the same name, as
+     *     {@link #save(Optimizer, Path)} refuses them
      * @throws CheckpointException if the file is not a valid checkpoint for this optimizer; the
      *     message says what is wrong
      * @throws IOException if the file cannot be read
@@ -282,9 +284,10 @@ public final class Checkpoints {
         final Map<String, Long> expected = new LinkedHashMap<>();
         for (Parameter p : optimizer.parameters()) {
             checkAccessible(p);
-            expected.put(p.name(), p.length());
+            expectTensor(expected, p.name(), p.length());
             for (Map.Entry<String, MemorySegment> s : optimizer.state(p).entrySet()) {
-                expected.put(stateTensorName(p, s.getKey()), s.getValue().byteSize() / Float.BYTES);
+                expectTensor(expected, stateTensorName(p, s.getKey()),
+                        s.getValue().byteSize() / Float.BYTES);
             }
         }
         try (FileChannel channel = openForReading(path); Arena arena = Arena.ofConfined()) {
@@ -304,7 +307,8 @@ public final class Checkpoints {
      * before anything is written.
      *
      * @throws NullPointerException if an argument or element is null
-     * @throws IllegalArgumentException if two parameters have the same name
+     * @throws IllegalArgumentException if two parameters have the same name, or one is named
+     *     {@code __metadata__}
      * @throws IllegalStateException if a parameter's memory cannot be accessed
      * @throws CheckpointException if the file is not valid or does not hold exactly these tensors
      * @throws IOException if the file cannot be read
@@ -316,6 +320,7 @@ public final class Checkpoints {
         for (int i = 0; i < parameters.size(); i++) {
             final Parameter p = notNull("parameters[" + i + "]", parameters.get(i));
             checkAccessible(p);
+            checkNotReserved(p.name());
             if (expected.put(p.name(), p.length()) != null) {
                 throw new IllegalArgumentException("two parameters are named '" + p.name()
                         + "'; a checkpoint holds one tensor per name");
@@ -426,18 +431,37 @@ public final class Checkpoints {
 
     // ------------------------------------------------------------------ writing
 
+    /**
+     * Adds a tensor that loading into an optimizer expects, refusing the names that saving it
+     * refuses: two of them alike would read one tensor of the file twice.
+     */
+    private static void expectTensor(Map<String, Long> expected, String name, long elements) {
+        checkNotReserved(name);
+        if (expected.put(name, elements) != null) {
+            throw duplicateTensorName(name);
+        }
+    }
+
+    private static void checkNotReserved(String name) {
+        if (name.equals(METADATA)) {
+            throw new IllegalArgumentException("a parameter may not be named '" + METADATA
+                    + "': safetensors reserves that key for metadata");
+        }
+    }
+
+    private static IllegalArgumentException duplicateTensorName(String name) {
+        return new IllegalArgumentException("two tensors would be named '" + name
+                + "' (a parameter named like another parameter's state tensor?);"
+                + " tensor names in a checkpoint must be unique");
+    }
+
     private static void write(Path path, Map<String, String> metadata, List<Tensor> tensors)
             throws IOException {
         final Set<String> names = new HashSet<>();
         for (Tensor t : tensors) {
-            if (t.name().equals(METADATA)) {
-                throw new IllegalArgumentException("a parameter may not be named '" + METADATA
-                        + "': safetensors reserves that key for metadata");
-            }
+            checkNotReserved(t.name());
             if (!names.add(t.name())) {
-                throw new IllegalArgumentException("two tensors would be named '" + t.name()
-                        + "' (a parameter named like another parameter's state tensor?);"
-                        + " tensor names in a checkpoint must be unique");
+                throw duplicateTensorName(t.name());
             }
         }
         if (Files.isDirectory(path)) {
@@ -907,11 +931,14 @@ public final class Checkpoints {
 
     /**
      * A Descent file's header checksum, and that it has both checksums; another tool's file (no
-     * {@code format} entry of ours) has none to check.
+     * {@code format} entry of ours and no checksum entry) has none to check. A checksum entry
+     * marks the file as ours too, so corrupting the {@code format} entry does not turn the check
+     * off.
      */
     private static void checkHeaderChecksum(byte[] header, Map<String, String> metadata, Path path)
             throws CheckpointException {
-        if (!FORMAT.equals(metadata.get(FORMAT_KEY))) {
+        if (!FORMAT.equals(metadata.get(FORMAT_KEY)) && !metadata.containsKey(DATA_CRC32C_KEY)
+                && !metadata.containsKey(HEADER_CRC32C_KEY)) {
             return;
         }
         if (!metadata.containsKey(DATA_CRC32C_KEY)) {
@@ -1043,7 +1070,8 @@ public final class Checkpoints {
         }
         final String scaleText = required(m, SCALE, path);
         // Parsed as a float directly: through a double, rounding twice could change the last bit.
-        final float scale = DECIMAL.matcher(scaleText).matches() ? Float.parseFloat(scaleText) : Float.NaN;
+        final float scale = DECIMAL.matcher(scaleText).matches()
+                ? Float.parseFloat(scaleText) + 0f : Float.NaN; // + 0f: "-0" is 0
         if (!(scale >= 0) || !Float.isFinite(scale)) { // 0: backing off can reach it
             throw new CheckpointException(path, "metadata entry '" + SCALE + "' is '" + scaleText
                     + "'; a loss scale must be a finite float >= 0");
@@ -1143,7 +1171,7 @@ public final class Checkpoints {
         if (DECIMAL.matcher(value).matches()) {
             final double d = Double.parseDouble(value);
             if (d >= 0 && Double.isFinite(d) && Float.isFinite((float) d)) {
-                return d;
+                return d + 0.0; // "-0" is 0, and is saved again as 0.0
             }
         }
         throw new CheckpointException(path, "metadata entry '" + key + "' is '" + value

@@ -14,13 +14,19 @@ import java.util.Map;
  * convert exactly), {@code true}/{@code false} to {@code Boolean} and {@code null} to
  * {@link #NULL}. Anything else is refused with a {@link SyntaxException} giving the character
  * position and what was expected: trailing commas, comments, single quotes, leading zeros, control
- * characters in strings, duplicate keys, nesting deeper than {@link #MAX_DEPTH}, text after the
- * value.
+ * characters in strings, escapes with other than ASCII hex digits, duplicate keys, nesting deeper
+ * than {@link #MAX_DEPTH}, more than {@link #MAX_VALUES} values, text after the value.
  */
 final class Json {
 
     /** Deepest nesting accepted; a safetensors header needs 3. */
     static final int MAX_DEPTH = 64;
+    /**
+     * Most values accepted in one text, about 7 per tensor in a safetensors header (its entry,
+     * dtype, shape and offsets): a parsed value takes up to about 150 bytes of heap, so a header
+     * within the size limit but made of millions of tiny values would otherwise need gigabytes.
+     */
+    static final int MAX_VALUES = 1 << 22;
 
     /** JSON's {@code null}, distinct from an absent key. */
     static final Object NULL = new Object() {
@@ -32,6 +38,7 @@ final class Json {
 
     private final String text;
     private int pos;
+    private int values;
 
     private Json(String text) {
         this.text = text;
@@ -136,6 +143,9 @@ final class Json {
     private Object value(int depth) throws SyntaxException {
         if (pos >= text.length()) {
             throw error("expected a JSON value but the text ended");
+        }
+        if (++values > MAX_VALUES) {
+            throw error("more than " + MAX_VALUES + " values; this reader takes no more");
         }
         final char c = text.charAt(pos);
         return switch (c) {
@@ -256,7 +266,7 @@ final class Json {
                     int code = 0;
                     for (int k = 1; k <= 4; k++) {
                         final int digit = pos + k < text.length()
-                                ? Character.digit(text.charAt(pos + k), 16) : -1;
+                                ? hexDigit(text.charAt(pos + k)) : -1;
                         if (digit < 0) {
                             pos += k;
                             throw error("expected 4 hex digits after '\\u' but found "
@@ -272,6 +282,11 @@ final class Json {
             }
             pos++;
         }
+    }
+
+    /** The value of an ASCII hex digit, else -1: {@code Character.digit} takes other scripts' too. */
+    private static int hexDigit(char c) {
+        return c < 128 ? Character.digit(c, 16) : -1;
     }
 
     private Number number() throws SyntaxException {

@@ -121,6 +121,32 @@ class CheckpointFileTest {
     }
 
     @Test
+    void aLoadRefusesTheNamesASaveRefuses() throws IOException {
+        final Path file = dir.resolve("w.safetensors");
+        try (Adam adam = Adam.builder().build(List.of(
+                Parameter.ofArrays("w", new float[] {1, 2, 3}, new float[3])))) {
+            adam.step();
+            Checkpoints.save(adam, file);
+        }
+        // Loaded into an optimizer whose parameter is named like w's state, one tensor would be
+        // read for two, and written past the end of the shorter one.
+        final float[] w = {7, 8, 9};
+        final float[] clash = {6};
+        try (Adam adam = Adam.builder().build(List.of(Parameter.ofArrays("w", w, new float[3]),
+                Parameter.ofArrays("w.exp_avg", clash, new float[1])))) {
+            rejects(IllegalArgumentException.class, () -> Checkpoints.load(adam, file),
+                    "two tensors would be named 'w.exp_avg'");
+            assertEquals(0, adam.stepCount());
+        }
+        assertArrayEquals(new float[] {7, 8, 9}, w);
+        assertArrayEquals(new float[] {6}, clash);
+        final float[] reserved = {5};
+        rejects(IllegalArgumentException.class, () -> Checkpoints.load(List.of(
+                Parameter.ofArrays("__metadata__", reserved, new float[1])), file), "'__metadata__'");
+        assertArrayEquals(new float[] {5}, reserved);
+    }
+
+    @Test
     void aHeaderLongerThanALoadAcceptsIsRefusedBeforeWriting() throws IOException {
         // Ten tensors with names of ten million characters: a header of about 100 MB.
         final List<Parameter> named = new ArrayList<>();

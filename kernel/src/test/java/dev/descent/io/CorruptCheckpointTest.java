@@ -119,6 +119,9 @@ class CorruptCheckpointTest {
                 bad("a tensor's offsets changed", (f, p) -> editUnsealed(f, p,
                         s -> s.replaceFirst("\"data_offsets\":\\[0,", "\"data_offsets\":[4,")),
                         "the header is corrupt"),
+                bad("format entry changed", (f, p) -> editUnsealed(f, p,
+                        s -> s.replace("\"format\":\"descent.checkpoint\"", "\"format\":\"descent.checkpoinu\"")),
+                        "the header is corrupt: its CRC-32C is"),
                 bad("header checksum missing", (f, p) -> editUnsealed(f, p,
                         s -> s.replaceFirst(",\"header_crc32c\":\"[0-9a-f]{8}\"", "")),
                         "format_version 2 records header_crc32c in its metadata, and this one does not"),
@@ -384,6 +387,43 @@ class CorruptCheckpointTest {
 
         truncate(SafetensorsFile.read(good), bad, 1);
         assertThrows(CheckpointException.class, () -> Checkpoints.metadata(bad));
+
+        // A parameters-only load reads no optimizer metadata, and the header checksum guards the
+        // tensors' offsets there even when the corruption is in the format entry, which marks the
+        // file as Descent's.
+        final Path weights = dir.resolve("weights.safetensors");
+        Checkpoints.save(ps, weights);
+        editUnsealed(SafetensorsFile.read(weights), bad, s -> s
+                .replace("\"format\":\"descent.checkpoint\"", "\"format\":\"descent.checkpoinu\""));
+        final List<Parameter> fresh = Runs.parameters(arena, 7);
+        final List<Integer> freshBits = Runs.bits(fresh.get(0).values());
+        final CheckpointException corrupt = assertThrows(CheckpointException.class,
+                () -> Checkpoints.load(fresh, bad));
+        assertTrue(corrupt.getMessage().contains("the header is corrupt"), corrupt.getMessage());
+        assertThrows(CheckpointException.class, () -> Checkpoints.metadata(bad));
+        assertEquals(freshBits, Runs.bits(fresh.get(0).values()));
+    }
+
+    @Test
+    void negativeZeroLoadsAsZero() throws IOException {
+        final Runs.Setup scaled = Runs.setup("Adam, loss scaling, clipping by norm");
+        final Path withScaler = dir.resolve("scaled.safetensors");
+        try (Optimizer<?> o = scaled.build(Runs.parameters(arena, 1))) {
+            Runs.train(o, 0, 3);
+            Checkpoints.save(o, withScaler);
+        }
+        edit(SafetensorsFile.read(withScaler), bad, s -> s
+                .replaceFirst("\"group\\.0\\.lr\":\"[^\"]*\"", "\"group.0.lr\":\"-0\"")
+                .replaceFirst("\"loss_scaler\\.scale\":\"[^\"]*\"", "\"loss_scaler.scale\":\"-0.0\""));
+        try (Optimizer<?> live = scaled.build(Runs.parameters(arena, 42))) {
+            Checkpoints.load(live, bad);
+            assertEquals(0L, Double.doubleToRawLongBits(live.groups().get(0).lr()), "+0.0");
+            assertEquals(0, Float.floatToRawIntBits(live.lossScaler().scale()), "+0.0f");
+            Checkpoints.save(live, withScaler);
+        }
+        final String header = SafetensorsFile.read(withScaler).header;
+        assertTrue(header.contains("\"group.0.lr\":\"0.0\""), header);
+        assertTrue(header.contains("\"loss_scaler.scale\":\"0.0\""), header);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -416,7 +456,6 @@ class CorruptCheckpointTest {
         SafetensorsFile.write(p, f.header, Arrays.copyOf(f.data, f.data.length - bytesLess));
     }
 
-    /** Rewrites the header (the edit must change it) and keeps the data. */
     /** As {@link #edit}, leaving the header's checksum as it was. */
     private static void editUnsealed(SafetensorsFile f, Path p, Function<String, String> edit)
             throws IOException {
@@ -427,6 +466,7 @@ class CorruptCheckpointTest {
         SafetensorsFile.writeUnsealed(p, header.getBytes(StandardCharsets.UTF_8), f.data);
     }
 
+    /** Rewrites the header (the edit must change it), resealing its checksum, and keeps the data. */
     private static void edit(SafetensorsFile f, Path p, Function<String, String> edit) throws IOException {
         final String header = edit.apply(f.header);
         if (header.equals(f.header)) {

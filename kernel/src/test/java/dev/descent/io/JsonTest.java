@@ -67,6 +67,8 @@ class JsonTest {
         "`\"ab`                | 3 | expected '\"' to close a string",
         "`\"a\\x\"`            | 3 | invalid escape '\\x'",
         "`\"\\u12g4\"`         | 5 | expected 4 hex digits",
+        "`\"\\u\u0661\u0662\u0663\u0664\"` | 3 | expected 4 hex digits",
+        "`\"\\u00\uff14\uff21\"` | 5 | expected 4 hex digits",
         "`{} {}`               | 3 | expected the end of the JSON text",
         "`{\"a\":1,\"a\":2}`   | 7 | duplicate key \"a\"",
         "`/* c */ {}`          | 0 | expected a JSON value",
@@ -86,6 +88,17 @@ class JsonTest {
         final String deep = "[".repeat(Json.MAX_DEPTH + 1) + "]".repeat(Json.MAX_DEPTH + 1);
         final Json.SyntaxException nested = assertThrows(Json.SyntaxException.class, () -> Json.parse(deep));
         assertTrue(nested.getMessage().contains("nesting deeper than 64"), nested.getMessage());
+    }
+
+    @Test
+    void refusesMoreValuesThanTheLimit() throws Json.SyntaxException {
+        // The array itself is one value: MAX_VALUES - 1 elements fill the limit exactly.
+        final String full = "[" + "0,".repeat(Json.MAX_VALUES - 2) + "0]";
+        assertEquals(Json.MAX_VALUES - 1, ((List<?>) Json.parse(full)).size());
+        final String over = "[" + "0,".repeat(Json.MAX_VALUES - 1) + "0]";
+        final Json.SyntaxException e = assertThrows(Json.SyntaxException.class, () -> Json.parse(over));
+        assertEquals(over.length() - 2, e.position(), e.getMessage());
+        assertTrue(e.getMessage().contains("more than " + Json.MAX_VALUES + " values"), e.getMessage());
     }
 
     @Test
