@@ -20,7 +20,11 @@ public final class GradientClipping {
 
     /** What a step does when the gradients hold an inf or NaN. */
     public enum NonFinite {
-        /** Throw {@link ArithmeticException}, as {@code error_if_nonfinite=True}; nothing changes. */
+        /**
+         * Throw {@link ArithmeticException}, as {@code error_if_nonfinite=True}; nothing changes.
+         * An optimizer with a loss scaler skips the step instead: there an inf or NaN means the
+         * scale was too large.
+         */
         THROW,
         /** Leave parameters, state and the step count as they are, and report it. */
         SKIP_STEP
@@ -42,7 +46,8 @@ public final class GradientClipping {
     /**
      * Scales all gradients together by {@code min(1, maxNorm / (totalNorm + 1e-6))}, where
      * {@code totalNorm} is the L2 norm of all of them as one vector. Non-finite totals fail the
-     * step ({@link NonFinite#THROW}) unless changed with {@link #withOnNonFinite}.
+     * step ({@link NonFinite#THROW}) unless changed with {@link #withOnNonFinite} or a loss
+     * scaler is attached.
      *
      * @throws IllegalArgumentException if {@code maxNorm} is negative or not finite
      */

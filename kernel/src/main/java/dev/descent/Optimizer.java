@@ -371,7 +371,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * @throws IllegalStateException also if the step count is already {@code Long.MAX_VALUE}
      *     (a restored count can be); nothing is changed then
      * @throws ArithmeticException if gradient clipping set to
-     *     {@link GradientClipping.NonFinite#THROW} finds an inf or NaN gradient; nothing is
+     *     {@link GradientClipping.NonFinite#THROW} finds an inf or NaN gradient and no loss
+     *     scaler is attached (with one, the step is skipped and the scale backs off); nothing is
      *     changed then
      */
     public final void step() {

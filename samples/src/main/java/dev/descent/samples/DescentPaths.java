@@ -9,9 +9,12 @@ import dev.descent.Sgd;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.DoubleBinaryOperator;
+import java.util.stream.IntStream;
 import org.knowm.xchart.XYChart;
 
 /**
@@ -170,8 +173,9 @@ public final class DescentPaths {
             files.add(plot(race, paths, plots));
         }
         printTable(results);
-        System.out.println("   the ravine punishes GD (its lr is set by the steep wall); on the saddle, methods"
-                + " that rescale\n   each axis escape the flat ridge fastest.");
+        System.out.println("   the ravine punishes GD (its lr is set by the steep wall); on the saddle, RMSProp and"
+                + " AdaGrad,\n   whose first steps are large however small the gradient, escape the flat ridge"
+                + " fastest\n   (Adam divides by the gradient's size too, but moves about lr a step).");
         System.out.println("   plots: " + String.join(", ", files.stream().map(f -> f.getFileName().toString())
                 .toList()));
 
@@ -187,6 +191,21 @@ public final class DescentPaths {
                         + ", expected at least " + race.mustArrive());
             }
         }
+        final Race ravineRace = race("ravine");
+        final List<Trajectory> ravine = results.get(RACES.indexOf(ravineRace));
+        for (int r = 1; r < RACERS.size(); r++) {
+            if (rank(ravine.get(r)) >= rank(ravine.get(0))) {
+                problems.add("ravine: " + RACERS.get(r).name() + " took " + steps(ravine.get(r), ravineRace)
+                        + " steps, expected fewer than GD's " + steps(ravine.get(0), ravineRace));
+            }
+        }
+        final List<Trajectory> saddle = results.get(RACES.indexOf(race("saddle")));
+        final List<String> fastestOut = IntStream.range(0, RACERS.size()).boxed()
+                .sorted(Comparator.comparingInt(r -> rank(saddle.get(r))))
+                .limit(2).map(r -> RACERS.get(r).name()).toList();
+        if (!Set.copyOf(fastestOut).equals(Set.of("RMSProp", "AdaGrad"))) {
+            problems.add("saddle: the fastest to escape were " + fastestOut + ", expected RMSProp and AdaGrad");
+        }
         final StringBuilder key = new StringBuilder("steps:");
         for (int k = 0; k < RACES.size(); k++) {
             final List<Trajectory> paths = results.get(k);
@@ -201,6 +220,10 @@ public final class DescentPaths {
         }
         key.setLength(key.length() - 1);
         return new Outcome("descent paths", key.toString(), problems);
+    }
+
+    private static Race race(String name) {
+        return RACES.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
     }
 
     private static void printTable(List<List<Trajectory>> results) {

@@ -139,8 +139,16 @@ public final class MinimizeFunction {
         System.out.println("   plot: " + file.getFileName());
 
         final List<String> problems = new ArrayList<>();
-        if (!(Math.abs(w - MINIMUM) <= TOLERANCE)) {
-            problems.add("lr 0.01: w = " + w + ", expected -1.5 within " + TOLERANCE);
+        // The behaviour column comes from the factor 1 - 2*lr; every converging rate must show it.
+        for (double rate : LEARNING_RATES) {
+            final float[] path = paths.get(rate);
+            if (behaviour(rate).startsWith("converges") && !(Math.abs(path[STEPS] - MINIMUM) <= TOLERANCE)) {
+                problems.add("lr " + rate + ": w = " + path[STEPS] + ", expected -1.5 within " + TOLERANCE);
+            }
+            if (behaviour(rate).equals("converges, oscillating") && !((path[1] - MINIMUM) * (path[2] - MINIMUM) < 0)) {
+                problems.add("lr " + rate + ": w = " + path[1] + ", " + path[2]
+                        + " after steps 1 and 2, expected them on either side of -1.5");
+            }
         }
         final float[] oscillating = paths.get(1.0);
         if (oscillating[STEPS] != START || oscillating[STEPS - 1] != -13f) {

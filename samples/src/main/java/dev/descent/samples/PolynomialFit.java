@@ -110,6 +110,10 @@ public final class PolynomialFit {
                         + TRUE_WEIGHTS[k] + " within 0.1");
             }
         }
+        if (plain.reachedTarget()) {
+            problems.add("plain SGD reached the target loss at epoch " + plain.epochs()
+                    + "; the sample expects it to crawl");
+        }
         if (!(plain.finalLoss() < 1e-3)) {
             problems.add("plain SGD: epoch loss " + plain.finalLoss() + ", expected below 1e-3");
         }

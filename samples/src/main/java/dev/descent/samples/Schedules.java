@@ -239,6 +239,12 @@ public final class Schedules {
 
         final List<String> problems = new ArrayList<>();
         final Run constant = runs.getFirst();
+        final Run small = runs.get(1);
+        if (!(constant.mse()[0] < small.mse()[0] && small.finalMse() < constant.finalMse())) {
+            problems.add("constant lr: expected " + constant.policy().name() + " ahead after the first epoch ("
+                    + constant.mse()[0] + " against " + small.mse()[0] + ") and " + small.policy().name()
+                    + " ahead at the end (" + small.finalMse() + " against " + constant.finalMse() + ")");
+        }
         for (Run r : runs) {
             if (!r.followedSchedule()) {
                 problems.add(r.policy().name() + ": a step did not use the scheduled learning rate");

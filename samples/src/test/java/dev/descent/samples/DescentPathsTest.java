@@ -41,6 +41,17 @@ class DescentPathsTest {
                 "GD " + paths.get(0).stepsToGoal() + ", momentum " + paths.get(1).stepsToGoal());
     }
 
+    /** The saddle's lesson: the two whose first steps are large escape before the others. */
+    @Test
+    void rmsPropAndAdaGradEscapeTheSaddleFirst() {
+        final List<DescentPaths.Trajectory> paths = DescentPaths.race(DescentPaths.RACES.get(2));
+        final int slowerOfTheTwo = Math.max(paths.get(3).stepsToGoal(), paths.get(4).stepsToGoal());
+        for (int r : new int[] {0, 1, 2, 5}) {
+            assertTrue(paths.get(r).stepsToGoal() > slowerOfTheTwo, DescentPaths.RACERS.get(r).name()
+                    + " " + paths.get(r).stepsToGoal() + ", AdaGrad and RMSProp at most " + slowerOfTheTwo);
+        }
+    }
+
     @Test
     void momentumNesterovAndAdamReachTheRosenbrockMinimum() {
         final DescentPaths.Race rosenbrock = DescentPaths.RACES.get(1);
