@@ -145,7 +145,8 @@ class ParallelStepTest {
 
     /**
      * Runs merge only within a group: a block split over interleaved groups, with clipping and
-     * loss scaling (whose pre-pass works per parameter), steps as separately allocated tensors do.
+     * loss scaling (whose pre-pass works per parameter), on two threads, steps as separately
+     * allocated tensors do on one: the same norm and the same bits.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("kinds")
@@ -154,8 +155,8 @@ class ParallelStepTest {
         try (Arena arena = Arena.ofShared()) {
             final List<Parameter> reference = parameters(arena, shape, Layout.SEPARATE);
             final List<Parameter> block = parameters(arena, shape, Layout.BLOCK);
-            try (Optimizer<?> expected = grouped(kind, reference);
-                 Optimizer<?> actual = grouped(kind, block)) {
+            try (Optimizer<?> expected = grouped(kind, reference, 1);
+                 Optimizer<?> actual = grouped(kind, block, 2)) {
                 assertEquals(shape.length, expected.runCount());
                 // Group order: {0, 1, 2} merge, 5 and 6 merge (3 and 4 are in between), then
                 // {3, 4} merge and 7 stands alone.
@@ -206,18 +207,19 @@ class ParallelStepTest {
     }
 
     /** Parameters 0, 1, 2, 5, 6 in one group (half the lr), 3, 4, 7 in another; clipped, scaled. */
-    private static Optimizer<?> grouped(Kind kind, List<Parameter> params) {
+    private static Optimizer<?> grouped(Kind kind, List<Parameter> params, int threads) {
         final Optimizer<?> built = twoGroups(kind.builder().get(),
                 List.of(params.get(0), params.get(1), params.get(2), params.get(5), params.get(6)),
-                List.of(params.get(3), params.get(4), params.get(7)));
+                List.of(params.get(3), params.get(4), params.get(7)), threads);
         built.setGradientClipping(GradientClipping.byNorm(0.5));
         built.setLossScaler(LossScaler.builder().initScale(1024).build());
         return built;
     }
 
     private static <B extends Optimizer.Builder<B, ?, ?>> Optimizer<?> twoGroups(
-            Optimizer.Builder<B, ?, ?> builder, List<Parameter> first, List<Parameter> second) {
-        return builder.threads(2).group(first, g -> g.lr(0.0005)).group(second).build();
+            Optimizer.Builder<B, ?, ?> builder, List<Parameter> first, List<Parameter> second,
+            int threads) {
+        return builder.threads(threads).group(first, g -> g.lr(0.0005)).group(second).build();
     }
 
     @Test
