@@ -42,6 +42,7 @@ class CorruptCheckpointTest {
     /** The Adam setup: groups [fc.weight, fc.bias, head] and [emb.weight, empty], state exp_avg, exp_avg_sq. */
     private static final Runs.Setup ADAM = Runs.setup("Adam");
     private static final Runs.Setup ADAGRAD = Runs.setup("AdaGrad");
+    private static final Runs.Setup SCALED = Runs.setup("Adam, loss scaling, clipping by norm");
 
     @TempDir
     Path dir;
@@ -301,17 +302,12 @@ class CorruptCheckpointTest {
 
     @Test
     void lossScalersMustMatch() throws IOException {
-        final Runs.Setup scaled = Runs.setup("Adam, loss scaling, clipping by norm");
-        final Path withScaler = dir.resolve("scaled.safetensors");
-        try (Optimizer<?> o = scaled.build(Runs.parameters(arena, 1))) {
-            Runs.train(o, 0, 5);
-            Checkpoints.save(o, withScaler);
-        }
+        final Path withScaler = saveScaled(5);
         try (Optimizer<?> live = ADAM.build(Runs.parameters(arena, 42))) {
             Runs.train(live, 0, 2);
             refuses(live, withScaler, "the checkpoint has a loss scaler but this optimizer has none");
         }
-        try (Optimizer<?> live = scaled.build(Runs.parameters(arena, 42))) {
+        try (Optimizer<?> live = SCALED.build(Runs.parameters(arena, 42))) {
             Runs.train(live, 0, 2);
             refuses(live, good, "this optimizer has a loss scaler but the checkpoint has none");
             final SafetensorsFile f = SafetensorsFile.read(withScaler);
@@ -406,16 +402,11 @@ class CorruptCheckpointTest {
 
     @Test
     void negativeZeroLoadsAsZero() throws IOException {
-        final Runs.Setup scaled = Runs.setup("Adam, loss scaling, clipping by norm");
-        final Path withScaler = dir.resolve("scaled.safetensors");
-        try (Optimizer<?> o = scaled.build(Runs.parameters(arena, 1))) {
-            Runs.train(o, 0, 3);
-            Checkpoints.save(o, withScaler);
-        }
+        final Path withScaler = saveScaled(3);
         edit(SafetensorsFile.read(withScaler), bad, s -> s
                 .replaceFirst("\"group\\.0\\.lr\":\"[^\"]*\"", "\"group.0.lr\":\"-0\"")
                 .replaceFirst("\"loss_scaler\\.scale\":\"[^\"]*\"", "\"loss_scaler.scale\":\"-0.0\""));
-        try (Optimizer<?> live = scaled.build(Runs.parameters(arena, 42))) {
+        try (Optimizer<?> live = SCALED.build(Runs.parameters(arena, 42))) {
             Checkpoints.load(live, bad);
             assertEquals(0L, Double.doubleToRawLongBits(live.groups().get(0).lr()), "+0.0");
             assertEquals(0, Float.floatToRawIntBits(live.lossScaler().scale()), "+0.0f");
@@ -427,6 +418,16 @@ class CorruptCheckpointTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** A checkpoint of the loss-scaled setup after {@code steps} steps. */
+    private Path saveScaled(int steps) throws IOException {
+        final Path withScaler = dir.resolve("scaled.safetensors");
+        try (Optimizer<?> o = SCALED.build(Runs.parameters(arena, 1))) {
+            Runs.train(o, 0, steps);
+            Checkpoints.save(o, withScaler);
+        }
+        return withScaler;
+    }
 
     private static CheckpointException refuses(Optimizer<?> live, Path file, String... fragments) {
         final Runs.Snapshot before = snapshot(live);
