@@ -212,7 +212,8 @@ public final class Checkpoints {
      *     accessed
      * @throws IllegalArgumentException if two tensors would have the same name (a parameter named
      *     like another's state tensor, e.g. {@code w} and {@code w.exp_avg}), or the header would
-     *     be longer than {@link #MAX_HEADER_BYTES}; {@code path} is then unchanged
+     *     be longer than {@link #MAX_HEADER_BYTES} or hold more values than a load reads (about
+     *     600,000 tensors); {@code path} is then unchanged
      * @throws IOException if the file cannot be written; {@code path} is then unchanged
      */
     public static void save(Optimizer<?> optimizer, Path path) throws IOException {
@@ -241,7 +242,8 @@ public final class Checkpoints {
      *
      * @throws NullPointerException if an argument or element is null
      * @throws IllegalArgumentException if two parameters have the same name, or the header would
-     *     be longer than {@link #MAX_HEADER_BYTES}; {@code path} is then unchanged
+     *     be longer than {@link #MAX_HEADER_BYTES} or hold more values than a load reads (about
+     *     600,000 tensors); {@code path} is then unchanged
      * @throws IllegalStateException if a parameter's memory cannot be accessed
      * @throws IOException if the file cannot be written; {@code path} is then unchanged
      */
@@ -474,6 +476,13 @@ public final class Checkpoints {
             throw new NoSuchFileException(path.toString(), null, "its directory " + dir
                     + " does not exist");
         }
+        final long values = headerValues(metadata.size(), tensors.size());
+        if (values > Json.MAX_VALUES) {
+            throw new IllegalArgumentException("the checkpoint's header would hold " + values
+                    + " JSON values, more than the " + Json.MAX_VALUES + " load accepts: "
+                    + tensors.size() + " tensors at 7 values each; fewer tensors (parameters in"
+                    + " fewer, larger tensors)");
+        }
         final long[] begins = new long[tensors.size()];
         long dataLength = 0;
         for (int i = 0; i < tensors.size(); i++) {
@@ -532,6 +541,15 @@ public final class Checkpoints {
             throw t;
         }
         syncDirectory(dir);
+    }
+
+    /**
+     * The JSON values in the header {@link #header} writes: the top-level object, the metadata
+     * object, its {@code metadataEntries} and two checksums, and per tensor its object, dtype,
+     * shape (an array of one number) and offsets (an array of two).
+     */
+    static long headerValues(int metadataEntries, int tensors) {
+        return 4L + metadataEntries + 7L * tensors;
     }
 
     /** The UTF-8 header, padded with spaces so that the data after it starts 8-byte aligned. */

@@ -23,6 +23,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -157,6 +158,53 @@ class CheckpointFileTest {
         rejects(IllegalArgumentException.class, () -> Checkpoints.save(named, file),
                 "more than the 100000000 a safetensors reader (and load) accepts: 10 tensors");
         assertEquals(List.of(), files(), "no file, no temporary file");
+    }
+
+    @Test
+    void moreTensorsThanALoadReadsAreRefusedBeforeWriting() {
+        // A parameters-only header: 2 metadata entries, so 599,185 tensors fill the reader's
+        // limit to within 3 values and one more passes it.
+        final float[] value = new float[1];
+        final float[] grad = new float[1];
+        final List<Parameter> many = new ArrayList<>();
+        for (int i = 0; i <= 599_185; i++) {
+            many.add(Parameter.ofArrays("p" + i, value, grad)); // a save only reads them
+        }
+        assertEquals(Json.MAX_VALUES - 3, Checkpoints.headerValues(2, 599_185));
+        final Path file = dir.resolve("many.safetensors");
+        rejects(IllegalArgumentException.class, () -> Checkpoints.save(many, file),
+                "would hold 4194308 JSON values, more than the 4194304 load accepts: 599186 tensors");
+        assertFalse(Files.exists(file));
+    }
+
+    /** The count a save checks against the reader's limit is the count the reader makes. */
+    @Test
+    void headerValuesAreCountedAsTheReaderCountsThem() throws IOException, Json.SyntaxException {
+        final Path file = dir.resolve("adam.safetensors");
+        Runs.train(optimizer, 0, 2);
+        Checkpoints.save(optimizer, file);
+        final Path weights = dir.resolve("weights.safetensors");
+        Checkpoints.save(Runs.parameters(arena, 4), weights);
+        for (Path p : List.of(file, weights)) {
+            final Map<?, ?> header = (Map<?, ?>) Json.parse(SafetensorsFile.read(p).header);
+            final int entries = ((Map<?, ?>) header.get("__metadata__")).size() - 2; // the checksums
+            assertEquals(Checkpoints.headerValues(entries, header.size() - 1), values(header), p.toString());
+        }
+    }
+
+    /** The JSON values in a parsed tree: this one and all it holds. */
+    private static long values(Object json) {
+        long n = 1;
+        if (json instanceof Map<?, ?> m) {
+            for (Object v : m.values()) {
+                n += values(v);
+            }
+        } else if (json instanceof List<?> l) {
+            for (Object v : l) {
+                n += values(v);
+            }
+        }
+        return n;
     }
 
     @Test
