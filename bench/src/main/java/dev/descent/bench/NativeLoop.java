@@ -69,6 +69,7 @@ final class NativeLoop implements Stepper {
     private final MemorySegment[] state;
     private final MethodHandle loop;
     private long t;
+    private final AdamScalars adamScalars = new AdamScalars();
 
     /**
      * A loop over one tensor of {@code size} floats in the memory an optimizer of
@@ -111,13 +112,17 @@ final class NativeLoop implements Stepper {
                         RMSPROP_EPS);
                 case RMSPROP_CENTERED -> loop.invokeExact(values, grad, state[0], state[1], size,
                         RMSPROP_LR, ALPHA, RMSPROP_EPS);
-                case ADAM, ADAMW -> loop.invokeExact(values, grad, state[0], state[1], size,
-                        kernel == Kernel.ADAMW ? ADAMW_DECAY : 1f, BETA1, BETA2,
-                        PlainJavaOptimizer.Adam.denomScale(t), ADAM_EPS,
-                        PlainJavaOptimizer.Adam.stepSize(t));
-                case AMSGRAD -> loop.invokeExact(values, grad, state[0], state[1], state[2], size,
-                        BETA1, BETA2, PlainJavaOptimizer.Adam.denomScale(t), ADAM_EPS,
-                        PlainJavaOptimizer.Adam.stepSize(t));
+                case ADAM, ADAMW -> {
+                    adamScalars.at(t);
+                    loop.invokeExact(values, grad, state[0], state[1], size,
+                            kernel == Kernel.ADAMW ? ADAMW_DECAY : 1f, BETA1, BETA2,
+                            adamScalars.denomScale(), ADAM_EPS, adamScalars.stepSize());
+                }
+                case AMSGRAD -> {
+                    adamScalars.at(t);
+                    loop.invokeExact(values, grad, state[0], state[1], state[2], size, BETA1,
+                            BETA2, adamScalars.denomScale(), ADAM_EPS, adamScalars.stepSize());
+                }
             }
         } catch (Throwable e) {
             throw new IllegalStateException("the native " + kernel.label() + " loop failed", e);

@@ -54,7 +54,7 @@ final class Roofline implements Stepper {
                 default -> throw new IllegalArgumentException("no roofline loop for "
                         + state.size() + " state tensors");
             };
-            pool = new WorkerPool(threads);
+            pool = new WorkerPool("roofline", threads);
         } catch (RuntimeException | Error e) {
             memory.close(); // whatever failed after the memory was taken
             throw e;

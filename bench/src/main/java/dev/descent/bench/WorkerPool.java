@@ -9,7 +9,8 @@ import java.util.concurrent.locks.LockSupport;
  * as many as Descent's step would use for the size ({@link Threads#forElements}). Nothing
  * is allocated per run, and workers poll for the next run for Descent's spin window before
  * parking, so a hand-off costs about a microsecond rather than the tens of an executor: the
- * roofline it drives is a ceiling and must not be slowed by its own scaffolding. Chunks are
+ * roofline it drives is a ceiling, and the plain Java peer a loop, and neither must be slowed by
+ * its own scaffolding. Chunks are
  * claimed, not assigned, so on a busy machine the caller does the chunk of a worker that has not
  * woken up yet instead of waiting a time slice.
  */
@@ -35,10 +36,11 @@ final class WorkerPool implements AutoCloseable {
     private long count;
     private int chunks;
 
-    WorkerPool(int threads) {
+    /** Starts {@code threads - 1} workers, named after {@code user}, the benchmark side they run. */
+    WorkerPool(String user, int threads) {
         workers = new Thread[threads - 1];
         for (int w = 0; w < workers.length; w++) {
-            workers[w] = Thread.ofPlatform().daemon().name("roofline-worker-" + (w + 1))
+            workers[w] = Thread.ofPlatform().daemon().name(user + "-worker-" + (w + 1))
                     .start(this::work);
         }
     }

@@ -63,10 +63,21 @@ void rmsprop_centered(float *restrict p, const float *restrict g, float *restric
     }
 }
 
-/* Adam and AdamW (param_decay = 1 - lr * weight_decay; 1 for Adam). */
+/* Adam and AdamW (param_decay = 1 - lr * weight_decay; 1 for Adam, whose loop has no multiply
+   by it, as Descent's kernel has none). */
 void adam(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
           int64_t n, float param_decay, float beta1, float beta2, float denom_scale, float eps,
           float step_size) {
+    if (param_decay == 1.0f) {
+        for (int64_t i = 0; i < n; i++) {
+            const float mi = beta1 * m[i] + (1 - beta1) * g[i];
+            const float vi = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= step_size * mi / (sqrtf(vi) * denom_scale + eps);
+        }
+        return;
+    }
     for (int64_t i = 0; i < n; i++) {
         const float mi = beta1 * m[i] + (1 - beta1) * g[i];
         const float vi = beta2 * v[i] + (1 - beta2) * g[i] * g[i];

@@ -13,7 +13,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** The peer is only a peer if it computes what Descent computes. */
 class PlainJavaOptimizerTest {
 
-    private static final int LENGTH = 1_003;
+    /** Enough for two threads (Threads.forElements), with a ragged end. */
+    private static final int LENGTH = 70_003;
     private static final int STEPS = 5;
 
     @ParameterizedTest

@@ -15,7 +15,7 @@ class WorkerPoolTest {
     @Test
     void everyElementOnceInCacheLineAlignedChunks() {
         for (int threads : new int[] {1, 2, 3, 8}) {
-            try (WorkerPool pool = new WorkerPool(threads)) {
+            try (WorkerPool pool = new WorkerPool("test", threads)) {
                 // Past 65,536 elements the pool splits: at least 32,768 per thread, as Descent.
                 for (int count : new int[] {0, 1, 17, 1_000, 65_537, 300_007}) {
                     for (int run = 0; run < (count > 100_000 ? 3 : 30); run++) {
