@@ -389,14 +389,15 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             planShares();
         }
         gradFactor = 1f;
-        lastStepSkipped = false;
-        lastGradNorm = Double.NaN; // stays NaN unless this step runs a pre-pass
         if (clipping != null || lossScaler != null) {
-            if (!gradientPrePass()) {
+            if (!gradientPrePass()) { // sets lastGradNorm, unless it throws
                 lastStepSkipped = true;
                 return;
             }
+        } else {
+            lastGradNorm = Double.NaN;
         }
+        lastStepSkipped = false;
         for (int g = 0; g < groups.size(); g++) {
             groups.get(g).applySchedule(next);
             beginStep(g, groups.get(g), next);
@@ -410,7 +411,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
 
     /**
      * Unscales, checks and measures the gradients before an update: false if the step must be
-     * skipped. Writes nothing but, when clipping by value, the clamped gradients.
+     * skipped. Writes nothing but {@link #lastGradNorm} and, when clipping by value, the clamped
+     * gradients; throwing, not even the norm.
      */
     private boolean gradientPrePass() {
         prePassScale = lossScaler == null ? 1f : lossScaler.inverseScale();
@@ -423,16 +425,17 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         for (int b = 0; b < blocks; b++) {
             sum += blockSums[b];
         }
-        lastGradNorm = Math.sqrt(sum);
-        if (!Double.isFinite(lastGradNorm)) {
+        final double norm = Math.sqrt(sum);
+        if (!Double.isFinite(norm) && lossScaler == null
+                && clipping.onNonFinite() == GradientClipping.NonFinite.THROW) {
+            throw new ArithmeticException("the total L2 norm of the gradients is " + norm
+                    + " (a gradient is inf or NaN), so they cannot be clipped; nothing was"
+                    + " updated");
+        }
+        lastGradNorm = norm;
+        if (!Double.isFinite(norm)) {
             if (lossScaler != null) {
                 lossScaler.update(true);
-                return false;
-            }
-            if (clipping.onNonFinite() == GradientClipping.NonFinite.THROW) {
-                throw new ArithmeticException("the total L2 norm of the gradients is "
-                        + lastGradNorm + " (a gradient is inf or NaN), so they cannot be clipped;"
-                        + " nothing was updated");
             }
             return false;
         }
@@ -462,8 +465,11 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     /**
      * Clips gradients in every following step, before the update; null stops clipping. See
      * {@link GradientClipping}.
+     *
+     * @throws IllegalStateException if this optimizer is closed
      */
     public final void setGradientClipping(GradientClipping clipping) {
+        checkOpen();
         this.clipping = clipping;
     }
 
@@ -479,8 +485,11 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      *
      * @throws IllegalArgumentException if another optimizer, not closed, holds {@code lossScaler};
      *     nothing is changed then
+     * @throws IllegalStateException if this optimizer is closed (it would hold the scaler for
+     *     good)
      */
     public final void setLossScaler(LossScaler lossScaler) {
+        checkOpen();
         if (lossScaler != null) {
             lossScaler.attachTo(this);
         }

@@ -106,7 +106,8 @@ public final class Parameter {
      * always allocate.
      *
      * @throws IllegalArgumentException if {@code name} is blank or {@code length} is negative or
-     *     too large
+     *     too large, or if {@code arena}, not one of the JDK's, returns memory that breaks
+     *     {@link Arena#allocate(long, long)}'s contract
      * @throws IllegalStateException if {@code arena} is closed
      * @throws WrongThreadException if {@code arena} is confined to another thread
      */
@@ -145,8 +146,25 @@ public final class Parameter {
 
     private static MemorySegment allocateStream(Arena arena, long length, long pageOffset) {
         final long bytes = length * Float.BYTES;
-        return length < STAGGER_MIN_LENGTH ? arena.allocate(bytes, ALLOCATION_ALIGNMENT)
+        return length < STAGGER_MIN_LENGTH ? allocateChecked(arena, bytes, ALLOCATION_ALIGNMENT)
                 : allocateAtPageOffset(arena, bytes, pageOffset);
+    }
+
+    /**
+     * {@code arena.allocate(bytes, alignment)}, checked: an arena that is not the JDK's own can
+     * return memory that breaks that method's contract (misaligned, too small, on the heap,
+     * read-only), which a step would otherwise meet only partway through an update.
+     */
+    private static MemorySegment allocateChecked(Arena arena, long bytes, long alignment) {
+        final MemorySegment segment = arena.allocate(bytes, alignment);
+        if (segment.byteSize() != bytes || !segment.isNative() || segment.isReadOnly()
+                || segment.address() % alignment != 0) {
+            throw new IllegalArgumentException("arena " + arena.getClass().getName()
+                    + " returned " + segment + " for allocate(" + bytes + ", " + alignment
+                    + "), which breaks Arena.allocate's contract: expected " + bytes
+                    + " writable bytes of native memory aligned to " + alignment);
+        }
+        return segment;
     }
 
     /**
@@ -156,8 +174,9 @@ public final class Parameter {
      */
     static MemorySegment allocateAtPageOffset(Arena arena, long bytes, long pageOffset) {
         final MemorySegment hugePages = HugePageMemory.allocate(arena, bytes + pageOffset);
-        return (hugePages != null ? hugePages : arena.allocate(bytes + pageOffset, PAGE_BYTES))
-                .asSlice(pageOffset, bytes);
+        final MemorySegment memory = hugePages != null ? hugePages
+                : allocateChecked(arena, bytes + pageOffset, PAGE_BYTES);
+        return memory.asSlice(pageOffset, bytes);
     }
 
     /**
@@ -237,7 +256,8 @@ public final class Parameter {
      * @param lengths one length per name, each {@code >= 0}
      * @return the parameters, in the order of {@code names}
      * @throws IllegalArgumentException if a name is blank or repeated, the counts differ, a
-     *     length is negative, or the block would be too large
+     *     length is negative, the block would be too large, or {@code arena}, not one of the
+     *     JDK's, returns memory that breaks {@link Arena#allocate(long, long)}'s contract
      * @throws IllegalStateException if {@code arena} is closed
      */
     public static List<Parameter> allocateBlock(Arena arena, List<String> names, long... lengths) {

@@ -428,6 +428,34 @@ class BadInputTest {
                 "'w'", "grad", "read-only", "writable");
     }
 
+    /** An arena of the user's own that hands out memory 2 bytes off the alignment asked for. */
+    @Test
+    void allocateRejectsAnArenaThatBreaksItsContract() {
+        final MemorySegment backing = arena.allocate(1 << 20, 64);
+        final Arena misaligning = new Arena() {
+            private long used;
+
+            @Override
+            public MemorySegment allocate(long byteSize, long byteAlignment) {
+                final MemorySegment s = backing.asSlice(2 + used, byteSize);
+                used += byteSize + byteAlignment;
+                return s;
+            }
+
+            @Override
+            public MemorySegment.Scope scope() {
+                return arena.scope();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        rejects(IAE, () -> Parameter.allocate(misaligning, "b", 3), "breaks Arena.allocate's contract");
+        rejects(IAE, () -> Parameter.allocateBlock(misaligning, List.of("c", "d"), 3, 5),
+                "breaks Arena.allocate's contract");
+    }
+
     @Test
     void wrapRejectsSegmentsOfClosedArena() {
         final Arena gone = Arena.ofConfined();
@@ -804,6 +832,13 @@ class BadInputTest {
         rejects(ISE, optimizer::step, kind, "closed");
         rejects(ISE, optimizer::zeroGrad, kind, "closed");
         rejects(ISE, () -> optimizer.state(a), kind, "closed");
+        rejects(ISE, () -> optimizer.setGradientClipping(GradientClipping.byNorm(1)), kind, "closed");
+        // A closed optimizer that took a scaler would hold it for good: no other could take it.
+        final LossScaler scaler = LossScaler.builder().build();
+        rejects(ISE, () -> optimizer.setLossScaler(scaler), kind, "closed");
+        try (Optimizer<?> other = build.apply(List.of(Parameter.allocate(arena, "b", 3)))) {
+            other.setLossScaler(scaler);
+        }
         assertEquals(1, optimizer.stepCount());
         assertArrayEquals(values, a.values().toArray(JAVA_FLOAT));
         assertArrayEquals(grads, a.grad().toArray(JAVA_FLOAT));

@@ -129,8 +129,12 @@ class GradientPrePassTest {
                 params.get(6).setGradAt(69_999, Float.POSITIVE_INFINITY);
                 final Snapshot before = new Snapshot(adam, params);
                 if (action == GradientClipping.NonFinite.THROW) {
+                    final double norm = adam.lastGradNorm();
                     final ArithmeticException e = assertThrows(ArithmeticException.class, adam::step);
                     assertTrue(e.getMessage().contains("nothing was updated"), e.getMessage());
+                    // Not even what the last step reported.
+                    assertEquals(norm, adam.lastGradNorm());
+                    assertFalse(adam.lastStepSkipped());
                 } else {
                     adam.step();
                     assertTrue(adam.lastStepSkipped());

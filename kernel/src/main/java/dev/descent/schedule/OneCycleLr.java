@@ -38,7 +38,10 @@ package dev.descent.schedule;
  * <p>A first phase ending exactly at step 0 ({@code pctStart * totalSteps == 1}), in which PyTorch
  * divides by zero at once, is refused at construction. A last phase of zero length (e.g.
  * {@code pctStart} 1 with two phases: all warm-up) covers every planned step, as in PyTorch, which
- * divides by zero only at {@code totalSteps}: there {@code lr(totalSteps)} is refused too.
+ * divides by zero only at {@code totalSteps}: there {@code lr(totalSteps)} is refused too, and so
+ * it is where the last phase is shorter than one step, which PyTorch extrapolates to values far
+ * from the schedule's (three phases over 26 steps with {@code pctStart} 27/52 gave an lr of
+ * 1.1e12 for a peak of 0.1).
  */
 public final class OneCycleLr implements LearningRateSchedule {
 
@@ -79,8 +82,13 @@ public final class OneCycleLr implements LearningRateSchedule {
     private final double[] endLr;
     private final double[] startMomentum;
     private final double[] endMomentum;
-    /** Whether the last phase has zero length, so that step {@code totalSteps} would divide by 0. */
-    private final boolean lastPhaseEmpty;
+    /**
+     * The last phase's length in steps. Step {@code totalSteps}, one past its end, extrapolates
+     * it by {@code 1 / length}: below one step (zero, or a rounding below zero when the phase
+     * before ends at {@code totalSteps - 1}) that divides by zero or lands far from any planned
+     * value (an lr of 1.1e12 where the schedule peaks at 0.1).
+     */
+    private final double lastPhaseLength;
 
     private OneCycleLr(Builder b, long totalSteps) {
         this.maxLr = b.maxLr;
@@ -117,7 +125,7 @@ public final class OneCycleLr implements LearningRateSchedule {
             throw new IllegalArgumentException("pctStart * totalSteps must not be exactly 1, got "
                     + pctStart + " * " + totalSteps + ": the first phase would have zero length");
         }
-        lastPhaseEmpty = endStep[endStep.length - 1] == endStep[endStep.length - 2];
+        lastPhaseLength = endStep[endStep.length - 1] - endStep[endStep.length - 2];
     }
 
     /**
@@ -158,11 +166,13 @@ public final class OneCycleLr implements LearningRateSchedule {
             throw new IllegalArgumentException("step must be <= totalSteps (" + totalSteps
                     + "), got " + step + ": the one-cycle schedule has ended");
         }
-        if (step == totalSteps && lastPhaseEmpty) {
+        if (step == totalSteps && lastPhaseLength < 1
+                && step > endStep[endStep.length - 2]) {
             throw new IllegalArgumentException("step must be < totalSteps (" + totalSteps
-                    + ") where the last phase has zero length (pctStart " + pctStart
-                    + (threePhase ? ", three phases" : "") + "), got " + step
-                    + ": PyTorch divides by zero there");
+                    + ") where the last phase is shorter than one step (" + lastPhaseLength
+                    + " steps; pctStart " + pctStart + (threePhase ? ", three phases" : "")
+                    + "), got " + step + ": PyTorch divides by zero there, or extrapolates the"
+                    + " phase far past its values");
         }
         final int last = endStep.length - 1;
         int i = 0;

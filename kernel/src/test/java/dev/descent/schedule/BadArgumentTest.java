@@ -108,9 +108,19 @@ class BadArgumentTest {
                 bad("pctStart * totalSteps must not be exactly 1, got 0.1 * 10: the first phase would"
                         + " have zero length",
                         () -> OneCycleLr.builder(0.1).totalSteps(10).pctStart(0.1).build()),
-                bad("step must be < totalSteps (10) where the last phase has zero length (pctStart"
-                        + " 1.0), got 10: PyTorch divides by zero there",
+                bad("step must be < totalSteps (10) where the last phase is shorter than one step"
+                        + " (0.0 steps; pctStart 1.0), got 10: PyTorch divides by zero there, or"
+                        + " extrapolates the phase far past its values",
                         () -> OneCycleLr.builder(0.1).totalSteps(10).pctStart(1.0).build().lr(10)),
+                // The middle phase ends at 2 * (27/52) * 26 - 2, a rounding above 25, the last
+                // phase's end: PyTorch's lr at step 26 is 1.1e12.
+                bad("step must be < totalSteps (26) where the last phase is shorter than one step"
+                        + " (-3.552713678800501E-15 steps; pctStart 0.5192307692307693, three"
+                        + " phases), got 26: PyTorch divides by zero there, or extrapolates the phase"
+                        + " far past its values",
+                        () -> OneCycleLr.builder(0.1).totalSteps(26).pctStart(27.0 / 52)
+                                .threePhase(true).annealStrategy(OneCycleLr.AnnealStrategy.LINEAR)
+                                .build().momentum(26)),
                 bad("schedules must not be empty", () -> SequentialLr.of(List.of())),
                 bad("milestones must number one fewer than schedules (2), got 0: []",
                         () -> SequentialLr.of(List.of(ok, ok))),
