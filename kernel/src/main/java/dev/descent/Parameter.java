@@ -23,6 +23,10 @@ import java.util.WeakHashMap;
  * parameter may hold more than 2<sup>31</sup> elements.
  *
  * <p>A parameter is a view and does not own its memory; it is as thread-safe as its segments.
+ * Once that memory is freed (its arena closed), the element accessors ({@link #valueAt},
+ * {@link #setGradAt}, {@link #zeroGrad}, ...) throw the JDK's {@link IllegalStateException}, as the
+ * segments do ({@code values().scope().isAlive()} says so beforehand); an optimizer's step
+ * refuses it with a message naming the parameter.
  */
 public final class Parameter {
 
