@@ -147,8 +147,6 @@ abstract class PlainJavaOptimizer implements Stepper {
         private final float[] v;
         private final float[] vMax;
         private final AdamScalars scalars = new AdamScalars();
-        private float stepSize;
-        private float denomScale;
 
         Adam(float[] values, float[] grads, int threads, double decoupledWeightDecay,
              boolean amsgrad) {
@@ -166,12 +164,12 @@ abstract class PlainJavaOptimizer implements Stepper {
         @Override
         void beginStep(long t) {
             scalars.at(t);
-            stepSize = scalars.stepSize();
-            denomScale = scalars.denomScale();
         }
 
         @Override
         void update(int from, int to) {
+            final float stepSize = scalars.stepSize();
+            final float denomScale = scalars.denomScale();
             // Adam and AMSGrad have no multiply by a decay of 1, as Descent's kernel has none.
             if (vMax != null) {
                 for (int i = from; i < to; i++) {

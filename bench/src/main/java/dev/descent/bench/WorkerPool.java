@@ -10,9 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * is allocated per run, and workers poll for the next run for Descent's spin window before
  * parking, so a hand-off costs about a microsecond rather than the tens of an executor: the
  * roofline it drives is a ceiling, and the plain Java peer a loop, and neither must be slowed by
- * its own scaffolding. Chunks are
- * claimed, not assigned, so on a busy machine the caller does the chunk of a worker that has not
- * woken up yet instead of waiting a time slice.
+ * its own scaffolding. Chunks are claimed, not assigned, so on a busy machine the caller does the
+ * chunk of a worker that has not woken up yet instead of waiting a time slice.
  */
 final class WorkerPool implements AutoCloseable {
 
