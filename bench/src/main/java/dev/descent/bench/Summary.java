@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import jdk.incubator.vector.FloatVector;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
@@ -56,7 +57,8 @@ public final class Summary {
               --sizes=4096,65536,...  tensor sizes in floats (default 4096,1048576,16777216)
               --threads=1,all         thread counts, 'all' = every core (default 1,all)
               --widths=32,256         model widths for the many-tensors comparison (default 32)
-              --vector-bits=256       force the kernels' vector width (128, 256 or 512)
+              --vector-bits=256       force the kernels' vector width (128, 256 or 512, at most
+                                      the JVM's preferred width)
               --out=DIR               where the files go (default bench/target)
             """;
 
@@ -191,11 +193,7 @@ public final class Summary {
                 } else if (arg.startsWith("--widths=")) {
                     widths = split(value).stream().map(Integer::parseInt).toList();
                 } else if (arg.startsWith("--vector-bits=")) {
-                    if (!List.of("128", "256", "512").contains(value)) {
-                        throw new IllegalArgumentException(
-                                "--vector-bits must be 128, 256 or 512, got '" + value + "'");
-                    }
-                    vectorBits = value;
+                    vectorBits = checkedVectorBits(value, FloatVector.SPECIES_PREFERRED.vectorBitSize());
                 } else if (arg.startsWith("--out=")) {
                     out = Path.of(value);
                 } else {
@@ -204,6 +202,23 @@ public final class Summary {
             }
             return new Settings(kernels, sizes, distinctCounts(threads), widths, full,
                     !targetsOnly, full || targetsOnly, vectorBits, out);
+        }
+
+        /**
+         * {@code value} of {@code --vector-bits} if the kernels can run at it: at most
+         * {@code preferredBits}, beyond which Descent refuses the width and steps on the scalar
+         * kernels.
+         */
+        static String checkedVectorBits(String value, int preferredBits) {
+            if (!List.of("128", "256", "512").contains(value)) {
+                throw new IllegalArgumentException(
+                        "--vector-bits must be 128, 256 or 512, got '" + value + "'");
+            }
+            if (Integer.parseInt(value) > preferredBits) {
+                throw new IllegalArgumentException("--vector-bits must be at most this JVM's"
+                        + " preferred vector width, " + preferredBits + ", got '" + value + "'");
+            }
+            return value;
         }
 
         /**

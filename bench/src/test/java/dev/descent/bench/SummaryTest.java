@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 class SummaryTest {
@@ -207,6 +208,14 @@ class SummaryTest {
                 () -> Summary.Settings.parse(new String[] {"--fast"}));
         assertThrows(IllegalArgumentException.class,
                 () -> Summary.Settings.parse(new String[] {"--vector-bits=64"}));
+        final int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        assertEquals(String.valueOf(preferred), Summary.Settings.parse(
+                new String[] {"--vector-bits=" + preferred}).vectorBits());
+        assertEquals("256", Summary.Settings.checkedVectorBits("256", 256));
+        final IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
+                () -> Summary.Settings.checkedVectorBits("512", 256));
+        assertEquals("--vector-bits must be at most this JVM's preferred vector width, 256, got"
+                + " '512'", wide.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> Summary.Settings.parse(new String[] {"--threads=0"}));
         assertThrows(IllegalArgumentException.class,

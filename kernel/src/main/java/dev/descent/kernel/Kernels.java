@@ -125,7 +125,10 @@ public final class Kernels {
      * set, else the JVM's preferred width.
      *
      * @param preferredBits the bit size of the JVM's preferred float species
-     * @throws IllegalArgumentException if the property is set to anything but 128, 256 or 512
+     * @throws IllegalArgumentException if the property is set to anything but 128, 256 or 512, or
+     *     to a width above {@code preferredBits}: C2 compiles no vector instructions for vectors
+     *     wider than the CPU's, and such kernels stepped Adam about 300 times slower than at the
+     *     preferred width (512 bits on a JVM limited to 256 by {@code -XX:UseAVX=2})
      */
     public static int vectorBits(int preferredBits) {
         return vectorBits(System.getProperty(VECTOR_BITS_PROP_NAME), preferredBits);
@@ -135,13 +138,19 @@ public final class Kernels {
         if (configured == null) {
             return preferredBits;
         }
-        return switch (configured.strip()) {
+        final int bits = switch (configured.strip()) {
             case "128" -> 128;
             case "256" -> 256;
             case "512" -> 512;
             default -> throw new IllegalArgumentException(
                     VECTOR_BITS_PROP_NAME + " must be 128, 256 or 512, got '" + configured + "'");
         };
+        if (bits > preferredBits) {
+            throw new IllegalArgumentException(VECTOR_BITS_PROP_NAME + " must be at most this"
+                    + " JVM's preferred vector width, " + preferredBits + " bits, got '"
+                    + configured + "'");
+        }
+        return bits;
     }
 
     /**
@@ -176,8 +185,11 @@ public final class Kernels {
         try {
             return panama.get();
         } catch (RuntimeException | LinkageError e) {
+            // A bad setting fails the Panama class's static initializer: say what it was.
+            final Throwable reason = e instanceof ExceptionInInitializerError && e.getCause() != null
+                    ? e.getCause() : e;
             log.log(Level.WARNING, "Descent: the vector kernels could not be loaded ("
-                    + e + "); optimizer steps run on the scalar kernels.");
+                    + reason + "); optimizer steps run on the scalar kernels.");
             return ScalarUpdateKernels.INSTANCE;
         }
     }

@@ -17,6 +17,7 @@ import java.util.ResourceBundle;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,11 @@ class KernelSelectionTest {
         final String expected = System.getProperty(EXPECTED_PROP_NAME);
         assumeTrue(expected != null, EXPECTED_PROP_NAME + " is set by each surefire execution");
         final UpdateKernels chosen = Kernels.provider();
+        if (configuredWiderThanTheJvm()) { // the execution of -XX:UseAVX=2, or an AVX2-only CPU
+            assertEquals("scalar", chosen.name(), "a width the JVM cannot compile is refused");
+            assertTrue(Kernels.panama().isEmpty());
+            return;
+        }
         if (expected.equals("panama")) {
             assertTrue(chosen.name().startsWith("panama-"), chosen.name());
             assertEquals(Kernels.panama().orElseThrow().name(), chosen.name());
@@ -53,8 +59,13 @@ class KernelSelectionTest {
         if (Kernels.provider() == Kernels.scalar()
                 && !"scalar".equals(System.getProperty(Kernels.KERNEL_PROP_NAME))) {
             assertEquals(1, warnings.size(), warnings.toString());
-            assertTrue(warnings.get(0).getMessage().contains("--add-modules jdk.incubator.vector"),
-                    warnings.get(0).getMessage());
+            final String message = warnings.get(0).getMessage();
+            if (configuredWiderThanTheJvm()) {
+                assertTrue(message.contains(Kernels.VECTOR_BITS_PROP_NAME + " must be at most")
+                        && message.contains(PreferredWidth.bits() + " bits"), message);
+            } else {
+                assertTrue(message.contains("--add-modules jdk.incubator.vector"), message);
+            }
         } else {
             assertEquals(List.of(), warnings.stream().map(LogRecord::getMessage).toList());
         }
@@ -92,6 +103,13 @@ class KernelSelectionTest {
         }, log));
         assertEquals(1, log.messages.size());
         assertTrue(log.messages.get(0).contains("broken"), log.messages.get(0));
+        // A bad setting fails the class's static initializer: the warning gives the reason.
+        assertSame(Kernels.scalar(), Kernels.select("auto", true, () -> {
+            throw new ExceptionInInitializerError(new IllegalArgumentException("bits: 1024"));
+        }, log));
+        assertEquals(2, log.messages.size());
+        assertTrue(log.messages.get(1).contains("IllegalArgumentException: bits: 1024"),
+                log.messages.get(1));
     }
 
     @Test
@@ -106,11 +124,31 @@ class KernelSelectionTest {
     void vectorBitsComesFromThePropertyOrThePreferredWidth() {
         assertEquals(256, Kernels.vectorBits(null, 256));
         assertEquals(128, Kernels.vectorBits("128", 512));
-        assertEquals(512, Kernels.vectorBits(" 512 ", 256));
+        assertEquals(512, Kernels.vectorBits(" 512 ", 512));
+        assertEquals(256, Kernels.vectorBits("256", 512));
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Kernels.vectorBits("1024", 512));
         assertTrue(e.getMessage().contains(Kernels.VECTOR_BITS_PROP_NAME)
                 && e.getMessage().contains("'1024'"), e.getMessage());
+        // Wider than the CPU's vectors C2 compiles no vector instructions: refused, not slow.
+        final IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
+                () -> Kernels.vectorBits("512", 256));
+        assertEquals(Kernels.VECTOR_BITS_PROP_NAME + " must be at most this JVM's preferred"
+                + " vector width, 256 bits, got '512'", wide.getMessage());
+    }
+
+    /** Whether this run asks for vectors wider than the JVM's, which the choice refuses. */
+    private static boolean configuredWiderThanTheJvm() {
+        final String configured = System.getProperty(Kernels.VECTOR_BITS_PROP_NAME);
+        return configured != null && Kernels.vectorModulePresent()
+                && Integer.parseInt(configured.strip()) > PreferredWidth.bits();
+    }
+
+    /** The JVM's preferred width; a class of its own, loaded only where the module is present. */
+    private static final class PreferredWidth {
+        static int bits() {
+            return FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        }
     }
 
     @Test
