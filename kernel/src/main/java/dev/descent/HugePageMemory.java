@@ -202,8 +202,9 @@ final class HugePageMemory {
 
     /** Why this JVM cannot or should not map huge pages here, or null if it can. */
     private static String unavailableReason() {
-        if (!Boolean.parseBoolean(System.getProperty(PROP_NAME, "true"))) {
-            return "-D" + PROP_NAME + "=" + System.getProperty(PROP_NAME);
+        final String turnedOff = turnedOffBy(System.getProperty(PROP_NAME), LOG);
+        if (turnedOff != null) {
+            return turnedOff;
         }
         final String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         final String arch = System.getProperty("os.arch", "");
@@ -217,6 +218,22 @@ final class HugePageMemory {
                             .orElse("ALL-UNNAMED");
         }
         return null;
+    }
+
+    /**
+     * Why {@value #PROP_NAME} set to {@code setting} keeps huge pages off, or null if it does
+     * not (unset or {@code true}). A value other than {@code true} or {@code false} (either case)
+     * keeps them off too, with a warning to {@code log} that names it.
+     */
+    static String turnedOffBy(String setting, System.Logger log) {
+        if (setting == null || setting.strip().equalsIgnoreCase("true")) {
+            return null;
+        }
+        if (!setting.strip().equalsIgnoreCase("false")) {
+            log.log(System.Logger.Level.WARNING, "Descent: " + PROP_NAME + " must be true or"
+                    + " false, got '" + setting + "'; large tensors stay in their arenas' memory.");
+        }
+        return "-D" + PROP_NAME + "=" + setting;
     }
 
     private static MethodHandle downcall(Linker linker, SymbolLookup lookup, String name,

@@ -91,6 +91,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     UpdateKernels kernels = Kernels.provider();
     private final List<ParameterGroup<C>> groups;
     private final Parameter[] parameters;
+    /** Each parameter's index in {@link #parameters}: a checkpoint looks up every one of them. */
+    private final Map<Parameter, Integer> indexOf;
     private final int[] groupOfParameter;
     private final List<List<String>> stateNamesByGroup;
     private final MemorySegment[][] state;
@@ -164,6 +166,10 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             }
         }
         this.parameters = flat.toArray(Parameter[]::new);
+        this.indexOf = new IdentityHashMap<>(parameters.length);
+        for (int i = 0; i < parameters.length; i++) {
+            indexOf.put(parameters[i], i);
+        }
         this.groupOfParameter = owner.stream().mapToInt(Integer::intValue).toArray();
         this.stateNamesByGroup = List.copyOf(names);
         this.blockStarts = new long[parameters.length + 1];
@@ -710,7 +716,12 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         return lo;
     }
 
-    /** Sets every parameter's gradient to zero. */
+    /**
+     * Sets every parameter's gradient to zero.
+     *
+     * @throws IllegalStateException if the optimizer is closed or a parameter's memory is not
+     *     accessible from this thread (freed, or confined to another); nothing is zeroed then
+     */
     public final void zeroGrad() {
         checkUsable();
         for (Parameter p : parameters) {
@@ -742,12 +753,11 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      */
     public final Map<String, MemorySegment> state(Parameter parameter) {
         checkOpen();
-        for (int i = 0; i < parameters.length; i++) {
-            if (parameters[i] == parameter) {
-                return stateViews(i, false);
-            }
+        final Integer i = indexOf.get(parameter);
+        if (i == null) {
+            throw new IllegalArgumentException("parameter " + parameter + " is not in this optimizer");
         }
-        throw new IllegalArgumentException("parameter " + parameter + " is not in this optimizer");
+        return stateViews(i, false);
     }
 
     /**
@@ -829,8 +839,10 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     }
 
     /**
-     * Stops the worker threads and frees the optimizer state; further steps fail. Closing twice
-     * does nothing. An optimizer that is never closed keeps both until the JVM exits (its workers
+     * Stops the worker threads and frees the optimizer state; further steps fail, as do
+     * {@link #zeroGrad}, {@link #state}, {@link #restore} and setting clipping or a loss scaler
+     * ({@link IllegalStateException}). Its groups stay plain objects whose learning rate and
+     * momentum can still be read and set, to no effect. Closing twice does nothing. An optimizer that is never closed keeps both until the JVM exits (its workers
      * hold it): build it in a try-with-resources block or close it when training ends.
      */
     @Override
@@ -847,7 +859,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         }
     }
 
-    private void checkOpen() {
+    final void checkOpen() {
         if (closed) {
             throw new IllegalStateException(getClass().getSimpleName() + " is closed");
         }

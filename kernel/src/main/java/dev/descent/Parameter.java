@@ -33,14 +33,19 @@ public final class Parameter {
     /** Alignment, in bytes, of the segments {@link #allocate} makes: one cache line. */
     public static final long ALLOCATION_ALIGNMENT = 64;
 
-    /** The largest length whose byte size fits in a {@code long}. */
-    public static final long MAX_LENGTH = Long.MAX_VALUE / Float.BYTES;
-
     /** Elements per {@link #ALLOCATION_ALIGNMENT}: block slices start on multiples of it. */
     static final long ALIGNMENT_FLOATS = ALLOCATION_ALIGNMENT / Float.BYTES;
 
     /** The page size that large tensors' starts are staggered within: 4 KiB on x86 and most. */
     static final long PAGE_BYTES = 4096;
+
+    /**
+     * The longest parameter {@link #allocate} and {@link #allocateBlock} accept (and the most
+     * elements of a block): its bytes, padded to a cache line and placed within a page, still
+     * count in a {@code long}. Memory runs out long before.
+     */
+    public static final long MAX_LENGTH = (Long.MAX_VALUE - PAGE_BYTES) / Float.BYTES
+            / ALIGNMENT_FLOATS * ALIGNMENT_FLOATS;
     /** Large streams' values start a page; their gradients this many bytes into one. */
     private static final long GRAD_STAGGER_BYTES = 8 * ALLOCATION_ALIGNMENT;
     /**
@@ -110,10 +115,11 @@ public final class Parameter {
      * always allocate.
      *
      * @throws IllegalArgumentException if {@code name} is blank or {@code length} is negative or
-     *     too large, or if {@code arena}, not one of the JDK's, returns memory that breaks
-     *     {@link Arena#allocate(long, long)}'s contract
+     *     above {@link #MAX_LENGTH}, or if {@code arena}, not one of the JDK's, returns memory
+     *     that breaks {@link Arena#allocate(long, long)}'s contract
      * @throws IllegalStateException if {@code arena} is closed
      * @throws WrongThreadException if {@code arena} is confined to another thread
+     * @throws OutOfMemoryError if the memory cannot be had, naming the parameter and its size
      */
     public static Parameter allocate(Arena arena, String name, long length) {
         checkName(name);
@@ -125,12 +131,26 @@ public final class Parameter {
         if (!arena.scope().isAlive()) {
             throw new IllegalStateException("arena for parameter '" + name + "' is already closed");
         }
-        if (length == 0 || paddedLength(length) > POOLED_MAX_LENGTH) {
-            return new Parameter(name, allocateValues(arena, length), allocateGrad(arena, length));
+        try {
+            if (length == 0 || paddedLength(length) > POOLED_MAX_LENGTH) {
+                return new Parameter(name, allocateValues(arena, length),
+                        allocateGrad(arena, length));
+            }
+            synchronized (CHUNKS) {
+                return packed(arena, name, length);
+            }
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory("parameter '" + name + "'", length, e);
         }
-        synchronized (CHUNKS) {
-            return packed(arena, name, length);
-        }
+    }
+
+    /** {@code e}, which the allocation for {@code what} of {@code length} floats met, said plainly. */
+    private static OutOfMemoryError outOfMemory(String what, long length, OutOfMemoryError e) {
+        final OutOfMemoryError named = new OutOfMemoryError("cannot allocate " + what + ": "
+                + length + " floats of values and as many of gradient, 2 x " + length * Float.BYTES
+                + " bytes (" + e.getMessage() + ")");
+        named.initCause(e);
+        return named;
     }
 
     /** Zeroed memory for {@code length} values (or a block of them): see {@link #allocateGrad}. */
@@ -260,9 +280,11 @@ public final class Parameter {
      * @param lengths one length per name, each {@code >= 0}
      * @return the parameters, in the order of {@code names}
      * @throws IllegalArgumentException if a name is blank or repeated, the counts differ, a
-     *     length is negative, the block would be too large, or {@code arena}, not one of the
-     *     JDK's, returns memory that breaks {@link Arena#allocate(long, long)}'s contract
+     *     length is negative, the block would be longer than {@link #MAX_LENGTH}, or
+     *     {@code arena}, not one of the JDK's, returns memory that breaks
+     *     {@link Arena#allocate(long, long)}'s contract
      * @throws IllegalStateException if {@code arena} is closed
+     * @throws OutOfMemoryError if the memory cannot be had, naming the block's size
      */
     public static List<Parameter> allocateBlock(Arena arena, List<String> names, long... lengths) {
         Checks.notNull("arena", arena);
@@ -283,10 +305,9 @@ public final class Parameter {
                         + " in names (indexes " + names.indexOf(name) + " and " + i
                         + "); names must be unique");
             }
-            if (lengths[i] < 0 || lengths[i] > MAX_LENGTH - ALIGNMENT_FLOATS) {
+            if (lengths[i] < 0 || lengths[i] > MAX_LENGTH) {
                 throw new IllegalArgumentException("lengths[" + i + "] (parameter '" + name
-                        + "') must be in [0, " + (MAX_LENGTH - ALIGNMENT_FLOATS) + "], got "
-                        + lengths[i]);
+                        + "') must be in [0, " + MAX_LENGTH + "], got " + lengths[i]);
             }
             total += paddedLength(lengths[i]);
             if (total > MAX_LENGTH || total < 0) {
@@ -298,8 +319,14 @@ public final class Parameter {
             throw new IllegalStateException("arena for the block of " + names.size()
                     + " parameters is already closed");
         }
-        final MemorySegment valuesBlock = allocateValues(arena, total);
-        final MemorySegment gradBlock = allocateGrad(arena, total);
+        final MemorySegment valuesBlock;
+        final MemorySegment gradBlock;
+        try {
+            valuesBlock = allocateValues(arena, total);
+            gradBlock = allocateGrad(arena, total);
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory("a block of " + names.size() + " parameters", total, e);
+        }
         final List<Parameter> parameters = new ArrayList<>(lengths.length);
         long offset = 0;
         for (int i = 0; i < lengths.length; i++) {

@@ -3,6 +3,7 @@ package dev.descent;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Stochastic gradient descent, optionally with momentum (with dampening) or Nesterov momentum, as
@@ -16,9 +17,10 @@ import java.util.List;
  * State: {@code momentum_buffer} when the group is built with momentum. As in PyTorch the test
  * {@code momentum != 0} reads the group's current momentum ({@link ParameterGroup#setMomentum},
  * or a schedule that cycles it): a step at momentum 0 is plain SGD and leaves the buffer as it
- * is, and the buffer's first step is the first one at a momentum other than 0. After
- * {@link #restore} the buffer counts as started if the restored step count is above 0 (a
- * checkpoint does not record whether every earlier step ran at momentum 0).
+ * is, and the buffer's first step is the first one at a momentum other than 0
+ * ({@link #momentumBufferStarted}). After {@link #restore} the buffer counts as started if the
+ * restored step count is above 0; a checkpoint records it per group and sets it exactly
+ * ({@link #restoreMomentumBufferStarted}).
  */
 public final class Sgd extends Optimizer<Sgd.Config> {
 
@@ -86,6 +88,38 @@ public final class Sgd extends Optimizer<Sgd.Config> {
     @Override
     void restored(long stepCount) {
         Arrays.fill(bufferStarted, stepCount > 0);
+    }
+
+    /**
+     * Whether the momentum buffers of group {@code groupIndex} hold a momentum, as PyTorch's
+     * state has a {@code momentum_buffer}: false until the group's first step at a momentum other
+     * than 0, whose buffers start as a copy of the gradient rather than decay.
+     *
+     * @throws IndexOutOfBoundsException if there is no such group
+     */
+    public boolean momentumBufferStarted(int groupIndex) {
+        Objects.checkIndex(groupIndex, bufferStarted.length);
+        return bufferStarted[groupIndex];
+    }
+
+    /**
+     * Checkpoint hook, for {@code dev.descent.io.Checkpoints}: sets what
+     * {@link #momentumBufferStarted} says of group {@code groupIndex}, after {@link #restore}
+     * has written the buffers.
+     *
+     * @throws IndexOutOfBoundsException if there is no such group
+     * @throws IllegalArgumentException if {@code started} and the group has no momentum buffers
+     *     (built without momentum)
+     * @throws IllegalStateException if the optimizer is closed
+     */
+    public void restoreMomentumBufferStarted(int groupIndex, boolean started) {
+        checkOpen();
+        Objects.checkIndex(groupIndex, bufferStarted.length);
+        if (started && groups().get(groupIndex).config().momentum() == 0) {
+            throw new IllegalArgumentException("group " + groupIndex + " was built without"
+                    + " momentum, so it has no momentum buffer to start; started must be false");
+        }
+        bufferStarted[groupIndex] = started;
     }
 
     @Override

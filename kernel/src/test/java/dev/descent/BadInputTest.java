@@ -384,6 +384,12 @@ class BadInputTest {
                 Long.toString(Long.MIN_VALUE));
         rejects(IAE, () -> Parameter.allocate(arena, "w", Parameter.MAX_LENGTH + 1), "length",
                 Long.toString(Parameter.MAX_LENGTH + 1), Long.toString(Parameter.MAX_LENGTH));
+        // Accepted, but no machine has the memory: the error says for what and how much.
+        rejects(OutOfMemoryError.class, () -> Parameter.allocate(arena, "huge", Parameter.MAX_LENGTH),
+                "cannot allocate parameter 'huge'", Parameter.MAX_LENGTH + " floats");
+        rejects(OutOfMemoryError.class, () -> Parameter.allocateBlock(arena, List.of("a", "b"),
+                1L << 58, 1L << 58), "cannot allocate a block of 2 parameters",
+                (1L << 59) + " floats");
     }
 
     @Test

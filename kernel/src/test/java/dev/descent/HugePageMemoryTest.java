@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.descent.kernel.RecordingLogger;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -52,6 +54,20 @@ class HugePageMemoryTest {
                         "names the option that would grant it: " + status);
             }
         }
+    }
+
+    @Test
+    void thePropertyTurnsHugePagesOffAndABadValueIsNamed() {
+        final RecordingLogger log = new RecordingLogger();
+        assertNull(HugePageMemory.turnedOffBy(null, log));
+        assertNull(HugePageMemory.turnedOffBy(" TRUE ", log));
+        assertEquals("-D" + HugePageMemory.PROP_NAME + "=false",
+                HugePageMemory.turnedOffBy("false", log));
+        assertEquals(List.of(), log.messages());
+        assertEquals("-D" + HugePageMemory.PROP_NAME + "=maybe",
+                HugePageMemory.turnedOffBy("maybe", log));
+        assertEquals(List.of("Descent: " + HugePageMemory.PROP_NAME + " must be true or false,"
+                + " got 'maybe'; large tensors stay in their arenas' memory."), log.messages());
     }
 
     @Test

@@ -33,24 +33,62 @@ class ScheduledGroupTest {
         }
     }
 
+    /**
+     * The momentum a step uses is the group's at that step, from a schedule (SGD's momentum,
+     * Adam's beta1, which its bias correction follows too, as PyTorch's {@code 1 - beta1 ** step})
+     * or {@link ParameterGroup#setMomentum} (RMSProp), not the one the optimizer was built with:
+     * checked against the update rules in double over one-element parameters.
+     */
     @Test
-    void oneCycleDrivesSgdMomentumAndAdamBeta1() {
+    void eachStepUsesTheGroupsCurrentMomentum() {
         final OneCycleLr schedule = OneCycleLr.builder(0.5).totalSteps(20).build();
-        final Parameter a = Parameter.ofArrays("a", new float[] {1f}, new float[] {0.25f});
-        final Parameter b = Parameter.ofArrays("b", new float[] {1f}, new float[] {0.25f});
+        final float g = 0.25f;
+        final Parameter a = Parameter.ofArrays("a", new float[] {1f}, new float[] {g});
+        final Parameter b = Parameter.ofArrays("b", new float[] {1f}, new float[] {g});
+        final Parameter c = Parameter.ofArrays("c", new float[] {1f}, new float[] {g});
         try (Sgd sgd = Sgd.builder().momentum(0.9).build(List.of(a));
-             Adam adam = Adam.builder().build(List.of(b))) {
+             Adam adam = Adam.builder().build(List.of(b));
+             RmsProp rms = RmsProp.builder().lr(0.01).momentum(0.5).build(List.of(c))) {
             sgd.groups().get(0).setSchedule(schedule);
             adam.groups().get(0).setSchedule(schedule);
+            double sgdP = 1;
+            double sgdBuffer = 0;
+            double adamP = 1;
+            double m = 0;
+            double v = 0;
+            double rmsP = 1;
+            double squareAvg = 0;
+            double rmsBuffer = 0;
             for (int t = 1; t <= 20; t++) {
+                final double lr = schedule.lr(t - 1);
+                final double mu = schedule.momentum(t - 1);
+                final double rmsMomentum = t <= 10 ? 0.5 : 0.7;
+                rms.groups().get(0).setMomentum(rmsMomentum);
                 sgd.step();
                 adam.step();
-                assertEquals(schedule.momentum(t - 1), sgd.groups().get(0).momentum(), "step " + t);
-                assertEquals(schedule.momentum(t - 1), adam.groups().get(0).momentum(), "step " + t);
-                assertEquals(schedule.lr(t - 1), adam.groups().get(0).lr(), "step " + t);
+                rms.step();
+                assertEquals(mu, sgd.groups().get(0).momentum(), "step " + t);
+                assertEquals(mu, adam.groups().get(0).momentum(), "step " + t);
+
+                sgdBuffer = t == 1 ? g : mu * sgdBuffer + g;
+                sgdP -= lr * sgdBuffer;
+                m = mu * m + (1 - mu) * g;
+                v = 0.999 * v + 0.001 * g * g;
+                adamP -= lr / (1 - Math.pow(mu, t)) * m
+                        / (Math.sqrt(v) / Math.sqrt(1 - Math.pow(0.999, t)) + 1e-8);
+                squareAvg = 0.99 * squareAvg + 0.01 * g * g;
+                rmsBuffer = rmsMomentum * rmsBuffer + g / (Math.sqrt(squareAvg) + 1e-8);
+                rmsP -= 0.01 * rmsBuffer;
+                assertClose(sgdP, a.valueAt(0), "SGD, step " + t);
+                assertClose(adamP, b.valueAt(0), "Adam, step " + t);
+                assertClose(rmsP, c.valueAt(0), "RMSProp, step " + t);
             }
-            assertEquals(0.85, schedule.momentum(5), 1e-2, "momentum dips while the lr rises");
         }
+    }
+
+    /** Within float rounding over a few dozen steps of {@code expected}. */
+    private static void assertClose(double expected, float actual, String what) {
+        assertEquals(expected, actual, 1e-5 * Math.max(1, Math.abs(expected)), what);
     }
 
     @Test

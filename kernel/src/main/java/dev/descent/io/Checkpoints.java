@@ -69,7 +69,10 @@ import java.util.zip.CRC32C;
  *   <li>per group {@code g}: {@code group.g.params} (a JSON array of the parameter names),
  *       {@code group.g.lr} and {@code group.g.momentum} (the current values, where a schedule has
  *       put them), and {@code group.g.config.<name>} for every component of the group's
- *       hyperparameter record ({@link Adam.Config}, {@link Sgd.Config}, ...);</li>
+ *       hyperparameter record ({@link Adam.Config}, {@link Sgd.Config}, ...); for an SGD group
+ *       with momentum, {@code group.g.momentum_buffer_started} ({@code true} or {@code false},
+ *       {@link Sgd#momentumBufferStarted}; from {@code format_version} 3: older files load with
+ *       the buffers started if the step count is above 0);</li>
  *   <li>with a {@link LossScaler} attached: {@code loss_scaler.scale} and
  *       {@code loss_scaler.growth_tracker} (its state), {@code loss_scaler.growth_factor},
  *       {@code loss_scaler.backoff_factor} and {@code loss_scaler.growth_interval};</li>
@@ -125,10 +128,12 @@ public final class Checkpoints {
 
     /** The value of the {@code format} metadata entry. */
     public static final String FORMAT = "descent.checkpoint";
-    /** The version of the metadata this class writes; it reads this one and version 1. */
-    public static final int FORMAT_VERSION = 2;
+    /** The version of the metadata this class writes; it reads every version from 1 to this. */
+    public static final int FORMAT_VERSION = 3;
     /** The first version, still read: its files have no header checksum. */
     private static final String FIRST_FORMAT_VERSION = "1";
+    /** The first version that records whether each SGD group's momentum buffers started. */
+    private static final int BUFFER_STARTED_VERSION = 3;
     /** The only dtype of Descent tensors. */
     public static final String DTYPE = "F32";
     /** Largest header accepted, in bytes: the reference implementation's limit. */
@@ -163,6 +168,7 @@ public final class Checkpoints {
     private static final String PARAMS = "params";
     private static final String LR = "lr";
     private static final String MOMENTUM = "momentum";
+    private static final String MOMENTUM_BUFFER_STARTED = "momentum_buffer_started";
     private static final String CONFIG = "config.";
     private static final Set<String> TENSOR_KEYS = Set.of("dtype", "shape", "data_offsets");
     private static final String SCALE = LOSS_SCALER_KEY_PREFIX + "scale";
@@ -388,6 +394,10 @@ public final class Checkpoints {
                     group.parameters().stream().map(Parameter::name).toList()));
             metadata.put(prefix + LR, Double.toString(group.lr()));
             metadata.put(prefix + MOMENTUM, Double.toString(group.momentum()));
+            if (optimizer instanceof Sgd sgd && ((Sgd.Config) group.config()).momentum() != 0) {
+                metadata.put(prefix + MOMENTUM_BUFFER_STARTED,
+                        Boolean.toString(sgd.momentumBufferStarted(g)));
+            }
             metadata.putAll(configMetadata(prefix, group.config()));
         }
         return metadata;
@@ -682,9 +692,12 @@ public final class Checkpoints {
                           long dataStart) {
     }
 
-    /** What a load sets besides tensors; {@code scale} is NaN without a loss scaler. */
-    private record Resume(long stepCount, double[] lrs, double[] momenta, float scale,
-                          int growthTracker) {
+    /**
+     * What a load sets besides tensors; {@code buffersStarted} is null but for SGD from a file
+     * that records it, {@code scale} is NaN without a loss scaler.
+     */
+    private record Resume(long stepCount, double[] lrs, double[] momenta,
+                          boolean[] buffersStarted, float scale, int growthTracker) {
     }
 
     private static FileChannel openForReading(Path path) throws IOException {
@@ -969,7 +982,7 @@ public final class Checkpoints {
                 return; // written before headers had a checksum
             }
             throw new CheckpointException(path, "the header is corrupt: a Descent checkpoint of "
-                    + FORMAT_VERSION_KEY + " " + FORMAT_VERSION + " records " + HEADER_CRC32C_KEY
+                    + FORMAT_VERSION_KEY + " 2 or later records " + HEADER_CRC32C_KEY
                     + " in its metadata, and this one does not");
         }
         final int at = headerCrcAt(header);
@@ -1021,11 +1034,12 @@ public final class Checkpoints {
                     + " is " + quoted(format) + ", expected '" + FORMAT + "'");
         }
         final String version = m.get(FORMAT_VERSION_KEY);
-        if (!FIRST_FORMAT_VERSION.equals(version)
-                && !Integer.toString(FORMAT_VERSION).equals(version)) {
+        final int versionNumber = version != null && version.matches("[1-9]")
+                ? Integer.parseInt(version) : -1;
+        if (versionNumber < 1 || versionNumber > FORMAT_VERSION) {
             throw new CheckpointException(path, "metadata " + FORMAT_VERSION_KEY + " is "
                     + quoted(version) + "; this version of Descent reads format_version "
-                    + FIRST_FORMAT_VERSION + " and " + FORMAT_VERSION);
+                    + FIRST_FORMAT_VERSION + " to " + FORMAT_VERSION);
         }
         final String kind = m.get(OPTIMIZER_KEY);
         if (kind == null) {
@@ -1047,6 +1061,9 @@ public final class Checkpoints {
         final Map<String, String> expected = groupMetadata(optimizer);
         final double[] lrs = new double[groups.size()];
         final double[] momenta = new double[groups.size()];
+        // Null where the file predates the entry: restore's rule (started after any step) holds.
+        boolean[] buffersStarted = optimizer instanceof Sgd
+                && versionNumber >= BUFFER_STARTED_VERSION ? new boolean[groups.size()] : null;
         for (int g = 0; g < groups.size(); g++) {
             final String prefix = GROUP_KEY_PREFIX + g + ".";
             final List<String> names = groups.get(g).parameters().stream().map(Parameter::name).toList();
@@ -1074,6 +1091,9 @@ public final class Checkpoints {
             }
             lrs[g] = nonNegativeDouble(m, prefix + LR, path);
             momenta[g] = nonNegativeDouble(m, prefix + MOMENTUM, path);
+            if (buffersStarted != null && expected.containsKey(prefix + MOMENTUM_BUFFER_STARTED)) {
+                buffersStarted[g] = bool(m, prefix + MOMENTUM_BUFFER_STARTED, path);
+            }
         }
         for (String key : m.keySet()) {
             if (key.startsWith(GROUP_KEY_PREFIX) && !expected.containsKey(key)) {
@@ -1084,7 +1104,7 @@ public final class Checkpoints {
         checkLossScaler(optimizer.lossScaler(), m, path);
         final LossScaler scaler = optimizer.lossScaler();
         if (scaler == null) {
-            return new Resume(stepCount, lrs, momenta, Float.NaN, 0);
+            return new Resume(stepCount, lrs, momenta, buffersStarted, Float.NaN, 0);
         }
         final String scaleText = required(m, SCALE, path);
         // Parsed as a float directly: through a double, rounding twice could change the last bit.
@@ -1099,7 +1119,7 @@ public final class Checkpoints {
             throw new CheckpointException(path, "metadata entry '" + GROWTH_TRACKER + "' is "
                     + tracker + "; it must be below the growth interval, " + scaler.growthInterval());
         }
-        return new Resume(stepCount, lrs, momenta, scale, (int) tracker);
+        return new Resume(stepCount, lrs, momenta, buffersStarted, scale, (int) tracker);
     }
 
     /** A loss scaler in the file exactly if the optimizer has one, with the same settings. */
@@ -1182,6 +1202,17 @@ public final class Checkpoints {
                 + "'; expected a non-negative integer");
     }
 
+    /** A metadata entry holding {@code true} or {@code false}, as written. */
+    private static boolean bool(Map<String, String> m, String key, Path path)
+            throws CheckpointException {
+        final String value = required(m, key, path);
+        if (value.equals("true") || value.equals("false")) {
+            return value.equals("true");
+        }
+        throw new CheckpointException(path, "metadata entry '" + key + "' is '" + value
+                + "'; expected true or false");
+    }
+
     /** A finite, non-negative decimal that stays finite as a float, as learning rates must. */
     private static double nonNegativeDouble(Map<String, String> m, String key, Path path)
             throws CheckpointException {
@@ -1231,6 +1262,11 @@ public final class Checkpoints {
                     copyIn(file, header, stateTensorName(p, s.getKey()), s.getValue());
                 }
             });
+            if (optimizer instanceof Sgd sgd && resume.buffersStarted() != null) {
+                for (int g = 0; g < groups.size(); g++) {
+                    sgd.restoreMomentumBufferStarted(g, resume.buffersStarted()[g]);
+                }
+            }
         } catch (RuntimeException e) {
             if (scaler != null) {
                 scaler.restore(oldScale, oldTracker);

@@ -41,8 +41,13 @@ public final class ChainedSchedule implements LearningRateSchedule {
     }
 
     /**
+     * The product of {@code schedules}' effects, as the class says; the list is copied.
+     *
      * @param schedules at least one; every one after the first must have a finite
      *     {@code baseLr() > 0}, since its factor divides by it
+     * @throws IllegalArgumentException if the list is empty or a later schedule's base learning
+     *     rate is not a finite number above 0
+     * @throws NullPointerException if the list or a schedule in it is null
      */
     public static ChainedSchedule of(List<? extends LearningRateSchedule> schedules) {
         Args.notNull("schedules", schedules);

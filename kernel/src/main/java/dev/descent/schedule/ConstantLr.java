@@ -88,6 +88,7 @@ public final class ConstantLr implements LearningRateSchedule {
             return this;
         }
 
+        /** The {@link ConstantLr} with these settings. */
         public ConstantLr build() {
             return new ConstantLr(this);
         }

@@ -80,6 +80,7 @@ public final class CosineAnnealingLr implements LearningRateSchedule {
             return this;
         }
 
+        /** The {@link CosineAnnealingLr} with these settings. */
         public CosineAnnealingLr build() {
             return new CosineAnnealingLr(this);
         }

@@ -118,6 +118,7 @@ public final class CosineAnnealingWarmRestarts implements LearningRateSchedule {
             return this;
         }
 
+        /** The {@link CosineAnnealingWarmRestarts} with these settings. */
         public CosineAnnealingWarmRestarts build() {
             return new CosineAnnealingWarmRestarts(this);
         }

@@ -106,6 +106,7 @@ public final class LinearLr implements LearningRateSchedule {
             return this;
         }
 
+        /** The {@link LinearLr} with these settings. */
         public LinearLr build() {
             return new LinearLr(this);
         }

@@ -80,6 +80,7 @@ public final class MultiStepLr implements LearningRateSchedule {
             return this;
         }
 
+        /** The {@link MultiStepLr} with these settings. */
         public MultiStepLr build() {
             return new MultiStepLr(this);
         }

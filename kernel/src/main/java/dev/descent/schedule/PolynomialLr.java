@@ -85,6 +85,7 @@ public final class PolynomialLr implements LearningRateSchedule {
             return this;
         }
 
+        /** The {@link PolynomialLr} with these settings. */
         public PolynomialLr build() {
             return new PolynomialLr(this);
         }

@@ -271,6 +271,7 @@ public final class ReduceLrOnPlateau {
             return this;
         }
 
+        /** The {@link ReduceLrOnPlateau} with these settings. */
         public ReduceLrOnPlateau build() {
             return new ReduceLrOnPlateau(this);
         }

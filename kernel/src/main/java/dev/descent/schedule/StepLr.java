@@ -75,6 +75,7 @@ public final class StepLr implements LearningRateSchedule {
             return this;
         }
 
+        /** The {@link StepLr} with these settings. */
         public StepLr build() {
             return new StepLr(this);
         }

@@ -6,11 +6,13 @@ import static dev.descent.io.Runs.snapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.descent.Optimizer;
 import dev.descent.Parameter;
 import dev.descent.ParameterGroup;
+import dev.descent.Sgd;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
@@ -102,9 +104,9 @@ class CheckpointResumeTest {
         final Path versionOne = dir.resolve("version-1.safetensors");
         final Runs.Snapshot trained = trainFourStepsAndSave(setup, current);
         final SafetensorsFile f = SafetensorsFile.read(current);
-        final String old = f.header.replace("\"format_version\":\"2\"", "\"format_version\":\"1\"")
+        final String old = f.header.replace(formatVersion(Checkpoints.FORMAT_VERSION), formatVersion(1))
                 .replaceFirst(",\"header_crc32c\":\"[0-9a-f]{8}\"", "");
-        assertTrue(!old.contains("header_crc32c") && old.contains("\"format_version\":\"1\""), old);
+        assertTrue(!old.contains("header_crc32c") && old.contains(formatVersion(1)), old);
         SafetensorsFile.writeUnsealed(versionOne, old.getBytes(StandardCharsets.UTF_8), f.data);
         try (Arena arena = Arena.ofShared(); Optimizer<?> b = setup.build(Runs.parameters(arena, 2))) {
             Checkpoints.load(b, versionOne);
@@ -147,6 +149,85 @@ class CheckpointResumeTest {
         }
     }
 
+    /**
+     * SGD's buffers start on a group's first step at a momentum other than 0 (a copy of the
+     * gradient, not a dampened decay): the file records it per group, and a load restores it,
+     * where the step count alone would say both groups had started.
+     */
+    @Test
+    void sgdBuffersThatHaveNotStartedStayUnstartedAcrossALoad() throws IOException {
+        final Runs.Setup setup = Runs.setup(Runs.SGD_MOMENTUM_LATER);
+        final Path file = dir.resolve("sgd.safetensors");
+        try (Arena arena = Arena.ofShared(); Optimizer<?> a = setup.build(Runs.parameters(arena, 3))) {
+            Runs.train(a, 0, Runs.MOMENTUM_FROM_STEP - 1);
+            Checkpoints.save(a, file);
+            assertEquals("false", Checkpoints.metadata(file).get("group.0.momentum_buffer_started"));
+            assertEquals("true", Checkpoints.metadata(file).get("group.1.momentum_buffer_started"));
+        }
+        try (Arena arena = Arena.ofShared(); Optimizer<?> b = setup.build(Runs.parameters(arena, 4))) {
+            final Sgd sgd = (Sgd) b;
+            Runs.train(b, 0, Runs.MOMENTUM_FROM_STEP); // both groups' buffers started, overwritten
+            assertTrue(sgd.momentumBufferStarted(0) && sgd.momentumBufferStarted(1));
+            Checkpoints.load(b, file);
+            assertFalse(sgd.momentumBufferStarted(0));
+            assertTrue(sgd.momentumBufferStarted(1));
+            Runs.train(b, Runs.MOMENTUM_FROM_STEP - 1, Runs.MOMENTUM_FROM_STEP);
+            assertTrue(sgd.momentumBufferStarted(0));
+        }
+    }
+
+    /**
+     * Files from before {@code momentum_buffer_started} (format_version 1 and 2) load with SGD's
+     * buffers started once any step has run; a file of the current version must have the entry,
+     * true or false.
+     */
+    @Test
+    void sgdFilesWithoutTheBufferEntryFollowTheStepCount() throws IOException {
+        final Runs.Setup setup = Runs.setup(Runs.SGD_MOMENTUM_LATER);
+        final Path current = dir.resolve("current.safetensors");
+        final Path edited = dir.resolve("edited.safetensors");
+        final Runs.Snapshot trained;
+        try (Arena arena = Arena.ofShared(); Optimizer<?> a = setup.build(Runs.parameters(arena, 3))) {
+            Runs.train(a, 0, 2);
+            Checkpoints.save(a, current);
+            trained = snapshot(a);
+        }
+        final SafetensorsFile f = SafetensorsFile.read(current);
+        final String entry = "\"group.0.momentum_buffer_started\":\"false\",";
+        final String withoutEntries = f.header.replace(entry, "")
+                .replace("\"group.1.momentum_buffer_started\":\"true\",", "");
+        assertFalse(withoutEntries.contains("momentum_buffer_started"), withoutEntries);
+        try (Arena arena = Arena.ofShared(); Optimizer<?> b = setup.build(Runs.parameters(arena, 4))) {
+            final Sgd sgd = (Sgd) b;
+            final String versionTwo = withoutEntries.replace(
+                    formatVersion(Checkpoints.FORMAT_VERSION), formatVersion(2));
+            SafetensorsFile.write(edited, versionTwo, f.data);
+            Checkpoints.load(b, edited);
+            assertSameBits(trained, snapshot(b), "after loading the version 2 file");
+            assertTrue(sgd.momentumBufferStarted(0) && sgd.momentumBufferStarted(1));
+
+            Checkpoints.load(b, current);
+            final Runs.Snapshot loaded = snapshot(b);
+            SafetensorsFile.write(edited, withoutEntries, f.data);
+            final CheckpointException missing = assertThrows(CheckpointException.class,
+                    () -> Checkpoints.load(b, edited));
+            assertTrue(missing.getMessage().contains(
+                    "metadata entry 'group.0.momentum_buffer_started' is missing"), missing.getMessage());
+            SafetensorsFile.write(edited, f.header.replace(entry,
+                    entry.replace("false", "maybe")), f.data);
+            final CheckpointException maybe = assertThrows(CheckpointException.class,
+                    () -> Checkpoints.load(b, edited));
+            assertTrue(maybe.getMessage().contains("'group.0.momentum_buffer_started' is 'maybe';"
+                    + " expected true or false"), maybe.getMessage());
+            assertSameBits(loaded, snapshot(b), "after the refused loads");
+            assertFalse(sgd.momentumBufferStarted(0), "a refused load leaves the flags as they were");
+        }
+    }
+
+    private static String formatVersion(int version) {
+        return "\"format_version\":\"" + version + "\"";
+    }
+
     @Test
     void metadataRecordsKindHyperparametersAndSchedulePosition() throws IOException {
         final Path file = dir.resolve("adamw.safetensors");
@@ -156,7 +237,7 @@ class CheckpointResumeTest {
             Checkpoints.save(o, file);
             final Map<String, String> m = Checkpoints.metadata(file);
             assertEquals("AdamW", m.get("optimizer"));
-            assertEquals("2", m.get("format_version"));
+            assertEquals(Integer.toString(Checkpoints.FORMAT_VERSION), m.get("format_version"));
             assertEquals("6", m.get("step_count"));
             assertEquals("2", m.get("group_count"));
             assertEquals("[\"fc.weight\",\"fc.bias\",\"head\"]", m.get("group.0.params"));

@@ -14,6 +14,7 @@ import dev.descent.Parameter;
 import dev.descent.ParameterGroup;
 import dev.descent.RmsProp;
 import dev.descent.Sgd;
+import dev.descent.schedule.LearningRateSchedule;
 import dev.descent.schedule.OneCycleLr;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -64,6 +65,12 @@ final class Runs {
                             OneCycleLr.builder(0.1).totalSteps(TOTAL_STEPS).build());
                     return sgd;
                 }),
+                new Setup(SGD_MOMENTUM_LATER, g -> {
+                    final Sgd sgd = Sgd.builder().lr(0.05).momentum(0.9).dampening(0.5)
+                            .group(g.get(0)).group(g.get(1)).build();
+                    sgd.groups().get(0).setSchedule(momentumFromStep(MOMENTUM_FROM_STEP, 0.05, 0.9));
+                    return sgd;
+                }),
                 new Setup("Adam, one-cycle schedule of lr and beta1", g -> {
                     final Adam adam = Adam.builder().lr(0.01).group(g.get(0)).group(g.get(1)).build();
                     adam.groups().get(1).setSchedule(
@@ -101,6 +108,38 @@ final class Runs {
     }
 
     /** The setup of that name. */
+    /**
+     * Group 0 steps at momentum 0 until step {@link #MOMENTUM_FROM_STEP}, so its buffers start
+     * there, with dampening, which makes a buffer's first step differ from the later ones.
+     */
+    static final String SGD_MOMENTUM_LATER = "Sgd momentum from step 4 in group 0, dampening";
+    static final long MOMENTUM_FROM_STEP = 4;
+
+    /** Learning rate {@code lr} throughout, momentum 0 before step {@code from} (from 1), then {@code momentum}. */
+    static LearningRateSchedule momentumFromStep(long from, double lr, double momentum) {
+        return new LearningRateSchedule() {
+            @Override
+            public double lr(long step) {
+                return lr;
+            }
+
+            @Override
+            public double baseLr() {
+                return lr;
+            }
+
+            @Override
+            public boolean cyclesMomentum() {
+                return true;
+            }
+
+            @Override
+            public double momentum(long step) {
+                return step + 1 < from ? 0 : momentum;
+            }
+        };
+    }
+
     static Setup setup(String name) {
         return setups().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }

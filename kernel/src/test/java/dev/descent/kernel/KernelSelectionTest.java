@@ -11,9 +11,7 @@ import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.ResourceBundle;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -75,7 +73,7 @@ class KernelSelectionTest {
     void scalarWhenAskedEvenWithTheModule() {
         final RecordingLogger log = new RecordingLogger();
         assertSame(Kernels.scalar(), Kernels.select("scalar", true, failingLoader(), log));
-        assertEquals(List.of(), log.messages);
+        assertEquals(List.of(), log.messages());
     }
 
     @Test
@@ -84,15 +82,15 @@ class KernelSelectionTest {
         final UpdateKernels fake = fakeKernels();
         assertSame(fake, Kernels.select(null, true, () -> fake, log));
         assertSame(fake, Kernels.select(" auto ", true, () -> fake, log));
-        assertEquals(List.of(), log.messages);
+        assertEquals(List.of(), log.messages());
     }
 
     @Test
     void scalarWithOneWarningWhenTheModuleIsMissing() {
         final RecordingLogger log = new RecordingLogger();
         assertSame(Kernels.scalar(), Kernels.select(null, false, failingLoader(), log));
-        assertEquals(1, log.messages.size());
-        assertTrue(log.messages.get(0).contains(Kernels.VECTOR_MODULE_FLAG), log.messages.get(0));
+        assertEquals(1, log.messages().size());
+        assertTrue(log.messages().get(0).contains(Kernels.VECTOR_MODULE_FLAG), log.messages().get(0));
     }
 
     @Test
@@ -101,23 +99,23 @@ class KernelSelectionTest {
         assertSame(Kernels.scalar(), Kernels.select("auto", true, () -> {
             throw new ExceptionInInitializerError("broken");
         }, log));
-        assertEquals(1, log.messages.size());
-        assertTrue(log.messages.get(0).contains("broken"), log.messages.get(0));
+        assertEquals(1, log.messages().size());
+        assertTrue(log.messages().get(0).contains("broken"), log.messages().get(0));
         // A bad setting fails the class's static initializer: the warning gives the reason.
         assertSame(Kernels.scalar(), Kernels.select("auto", true, () -> {
             throw new ExceptionInInitializerError(new IllegalArgumentException("bits: 1024"));
         }, log));
-        assertEquals(2, log.messages.size());
-        assertTrue(log.messages.get(1).contains("IllegalArgumentException: bits: 1024"),
-                log.messages.get(1));
+        assertEquals(2, log.messages().size());
+        assertTrue(log.messages().get(1).contains("IllegalArgumentException: bits: 1024"),
+                log.messages().get(1));
     }
 
     @Test
     void scalarWithAWarningForAnUnknownKernelName() {
         final RecordingLogger log = new RecordingLogger();
         assertSame(Kernels.scalar(), Kernels.select("gpu", true, failingLoader(), log));
-        assertEquals(1, log.messages.size());
-        assertTrue(log.messages.get(0).contains("'gpu'"), log.messages.get(0));
+        assertEquals(1, log.messages().size());
+        assertTrue(log.messages().get(0).contains("'gpu'"), log.messages().get(0));
     }
 
     @Test
@@ -244,30 +242,6 @@ class KernelSelectionTest {
         return () -> {
             throw new AssertionError("the Panama kernels must not be loaded here");
         };
-    }
-
-    private static final class RecordingLogger implements System.Logger {
-        final List<String> messages = new ArrayList<>();
-
-        @Override
-        public String getName() {
-            return "test";
-        }
-
-        @Override
-        public boolean isLoggable(Level level) {
-            return true;
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
-            messages.add(msg);
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-            messages.add(format);
-        }
     }
 
     /** Stands in for the Panama kernels where only identity matters. */
