@@ -127,7 +127,8 @@ class SummaryTest {
 
     @Test
     void aGapIsSpentBeforeEveryStepButNotTimed() {
-        final long gapNanos = 20_000_000;
+        // Long, so that a timed gap stands out from any pause a busy machine gives the test.
+        final long gapNanos = 50_000_000;
         final int[] steps = new int[1];
         final long start = System.nanoTime();
         final long timed = PairedBenchmark.timeBlock(new CountingStepper(steps, 0), 3, gapNanos);

@@ -301,7 +301,7 @@ public final class Checkpoints {
         try (FileChannel channel = openForReading(path); Arena arena = Arena.ofConfined()) {
             final Header header = readHeader(channel, path);
             final Resume resume = checkOptimizerMetadata(optimizer, header, path);
-            checkTensors(expected, header, path);
+            checkTensors(expected, Set.of(), header, path);
             final MemorySegment file = mapForReading(channel, arena);
             checkChecksum(header, file, path);
             apply(optimizer, resume, header, file, path);
@@ -311,8 +311,11 @@ public final class Checkpoints {
     /**
      * Restores the values of {@code parameters} from a safetensors file holding exactly one
      * {@code F32} tensor of shape {@code [length]} per parameter, named as the parameter: one
-     * written by {@link #save(List, Path)}, or by any safetensors writer. Everything is checked
-     * before anything is written.
+     * written by {@link #save(List, Path)}, or by any safetensors writer. From a checkpoint of an
+     * optimizer ({@link #save(Optimizer, Path)}) it restores the values and skips the state,
+     * the tensors that are not among the parameters its groups list: trained weights for
+     * evaluation, or to start another optimizer from; the parameters must still be exactly the
+     * checkpoint's. Everything is checked before anything is written.
      *
      * @throws NullPointerException if an argument or element is null
      * @throws IllegalArgumentException if two parameters have the same name, or one is named
@@ -336,7 +339,7 @@ public final class Checkpoints {
         }
         try (FileChannel channel = openForReading(path); Arena arena = Arena.ofConfined()) {
             final Header header = readHeader(channel, path);
-            checkTensors(expected, header, path);
+            checkTensors(expected, optimizerStateTensors(header, path), header, path);
             final MemorySegment file = mapForReading(channel, arena);
             checkChecksum(header, file, path);
             for (Parameter p : parameters) {
@@ -907,9 +910,30 @@ public final class Checkpoints {
         }
     }
 
-    /** Exactly the expected tensors, each F32 of shape [length] spanning length * 4 bytes. */
-    private static void checkTensors(Map<String, Long> expected, Header header, Path path)
+    /**
+     * The state tensors of an optimizer's checkpoint, every tensor but the parameters its groups
+     * list, which a load of bare parameters skips; none in a file of parameters.
+     */
+    private static Set<String> optimizerStateTensors(Header header, Path path)
             throws CheckpointException {
+        final Map<String, String> m = header.metadata();
+        if (!FORMAT.equals(m.get(FORMAT_KEY)) || !m.containsKey(OPTIMIZER_KEY)) {
+            return Set.of();
+        }
+        final Set<String> state = new HashSet<>(header.tensors().keySet());
+        final long groups = count(m, GROUP_COUNT_KEY, path);
+        for (long g = 0; g < groups; g++) {
+            stringList(m, GROUP_KEY_PREFIX + g + "." + PARAMS, path).forEach(state::remove);
+        }
+        return state;
+    }
+
+    /**
+     * Exactly the expected tensors besides those {@code skipped}, each F32 of shape [length]
+     * spanning length * 4 bytes.
+     */
+    private static void checkTensors(Map<String, Long> expected, Set<String> skipped,
+                                     Header header, Path path) throws CheckpointException {
         final List<String> missing = new ArrayList<>();
         for (String name : expected.keySet()) {
             if (!header.tensors().containsKey(name)) {
@@ -918,7 +942,7 @@ public final class Checkpoints {
         }
         final List<String> unexpected = new ArrayList<>();
         for (String name : header.tensors().keySet()) {
-            if (!expected.containsKey(name)) {
+            if (!expected.containsKey(name) && !skipped.contains(name)) {
                 unexpected.add(name);
             }
         }
