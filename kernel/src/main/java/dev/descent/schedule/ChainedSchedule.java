@@ -16,7 +16,7 @@ import java.util.List;
  * {@link ExponentialLr}, {@link StepLr}, {@link MultiStepLr}, {@link PolynomialLr}, and
  * {@link CosineAnnealingLr} with {@code etaMin = 0} up to {@code tMax}, after which PyTorch adds
  * instead of multiplying) that is this product, to rounding error. Schedules that set absolute
- * values ({@link CyclicLr}, {@link OneCycleLr},
+ * values ({@link CyclicLr}, {@link OneCycleLr}, {@link LambdaLr},
  * {@link CosineAnnealingWarmRestarts}, cosine annealing with {@code etaMin > 0}) overwrite the
  * group's learning rate in PyTorch instead; here they still contribute a factor, which is
  * well-defined but differs from PyTorch.

@@ -39,6 +39,8 @@ package dev.descent.schedule;
  *   <li>{@link ChainedSchedule}: PyTorch's {@code ChainedScheduler}, the product of factors.</li>
  *   <li>{@link LinearWarmup}: a linear ramp, then another schedule (PyTorch's
  *       {@code SequentialLR([LinearLR, ...])} recipe).</li>
+ *   <li>{@link LambdaLr}: PyTorch's {@code LambdaLR}, a factor the trainer computes from the step
+ *       (pure, and free of allocation, as far as that function is).</li>
  *   <li>{@link ReduceLrOnPlateau} follows a metric, so it is stateful and not a
  *       {@code LearningRateSchedule}.</li>
  * </ul>

@@ -44,6 +44,7 @@ class AllocationFreeScheduleTest {
                 ConstantLr.builder(0.1).build(),
                 LinearLr.builder(0.1).totalIters(1000).build(),
                 ExponentialLr.of(0.1, 0.9999),
+                LambdaLr.of(0.1, t -> Math.min((t + 1) / 4000.0, Math.sqrt(4000.0 / (t + 1)))),
                 StepLr.builder(0.1, 1000).build(),
                 MultiStepLr.builder(0.1, 100, 5000, 5000, 90_000).build(),
                 PolynomialLr.builder(0.1).totalIters(500_000).power(0.9).build(),

@@ -35,6 +35,8 @@ class BadArgumentTest {
                 bad("gamma must be a finite number > 0, got 0.0", () -> ExponentialLr.of(0.1, 0)),
                 bad("baseLr must be a finite number >= 0.0, got -0.1",
                         () -> ExponentialLr.of(-0.1, 0.9)),
+                bad("baseLr must be a finite number >= 0.0, got -0.1",
+                        () -> LambdaLr.of(-0.1, t -> 1)),
                 bad("stepSize must be >= 1, got 0", () -> StepLr.builder(0.1, 0)),
                 bad("gamma must be a finite number > 0, got NaN",
                         () -> StepLr.builder(0.1, 1).gamma(Double.NaN)),
@@ -166,6 +168,7 @@ class BadArgumentTest {
                 bad("schedules[0] must not be null",
                         () -> ChainedSchedule.of((LearningRateSchedule) null)),
                 bad("after must not be null", () -> LinearWarmup.of(null, 5, 0.5)),
+                bad("factor must not be null", () -> LambdaLr.of(0.1, null)),
                 bad("thresholdMode must not be null",
                         () -> ReduceLrOnPlateau.builder(0.1).thresholdMode(null)));
     }

@@ -8,6 +8,7 @@ import dev.descent.schedule.OneCycleLr.AnnealStrategy;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.LongToDoubleFunction;
 import java.util.stream.LongStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,6 +51,19 @@ class ClosedFormTest {
         final double gamma = r.nextDouble(0.9, 1.0);
         assertCurve("ExponentialLr", 2000, t -> lr * Math.pow(gamma, t),
                 ExponentialLr.of(lr, gamma)::lr, REL, 0);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void lambdaScalesTheBaseLrByTheTrainersFactor(long seed) {
+        final SplittableRandom r = new SplittableRandom(seed);
+        final double lr = lr(r);
+        final long warmup = r.nextLong(1, 100);
+        // The Transformer's schedule: linear warm-up, then 1/sqrt(step).
+        final LongToDoubleFunction noam =
+                t -> Math.min((t + 1) / (double) warmup, Math.sqrt(warmup / (t + 1.0)));
+        assertSameBits("LambdaLr", 2000, t -> lr * noam.applyAsDouble(t),
+                LambdaLr.of(lr, noam)::lr);
     }
 
     @ParameterizedTest(name = "seed {0}")

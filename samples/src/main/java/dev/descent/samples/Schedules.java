@@ -10,6 +10,7 @@ import dev.descent.schedule.CyclicLr;
 import dev.descent.schedule.ExponentialLr;
 import dev.descent.schedule.FixedLr;
 import dev.descent.schedule.InverseTimeDecay;
+import dev.descent.schedule.LambdaLr;
 import dev.descent.schedule.LearningRateSchedule;
 import dev.descent.schedule.LinearLr;
 import dev.descent.schedule.LinearWarmup;
@@ -92,6 +93,8 @@ public final class Schedules {
                                 LinearLr.builder(lr).startFactor(0.1).totalIters(10).build())),
                 new Panel("LinearWarmup 10 steps from 0, then cosine",
                         LinearWarmup.of(CosineAnnealingLr.builder(lr, STEPS - 10).build(), 10, 0)),
+                new Panel("LambdaLr: warm-up 10 steps, then 1/√step",
+                        LambdaLr.of(lr, step -> Math.min((step + 1) / 10.0, Math.sqrt(10.0 / (step + 1))))),
                 new Panel("CyclicLr triangular2, 0.01 to 0.1",
                         CyclicLr.builder(lr / 10, lr).stepSizeUp(10).mode(CyclicLr.Mode.TRIANGULAR2).build()),
                 new Panel("OneCycleLr, maxLr 0.1", OneCycleLr.builder(lr).totalSteps(STEPS).build()));

@@ -82,7 +82,7 @@ class SchedulesTest {
                 .collect(Collectors.toSet());
         assertEquals(Set.of("FixedLr", "InverseTimeDecay", "ConstantLr", "LinearLr", "ExponentialLr", "StepLr",
                 "MultiStepLr", "PolynomialLr", "CosineAnnealingLr", "CosineAnnealingWarmRestarts", "CyclicLr",
-                "OneCycleLr", "SequentialLr", "ChainedSchedule", "LinearWarmup"), classes);
+                "OneCycleLr", "SequentialLr", "ChainedSchedule", "LinearWarmup", "LambdaLr"), classes);
         assertEquals(classes.size(), gallery.size());
         for (Schedules.Panel panel : gallery) {
             for (int s = 0; s < Schedules.STEPS; s++) {
