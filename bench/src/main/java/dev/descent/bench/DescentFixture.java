@@ -112,12 +112,15 @@ final class DescentFixture implements Stepper {
                 .substring(benchmark.getBenchmark().lastIndexOf('.') + 1);
         final boolean wantScalar = method.equals(SCALAR_METHOD);
         if (wantScalar != kernelName.equals("scalar")) {
+            final String flag = wantScalar ? StepBenchmark.FORCE_SCALAR : StepBenchmark.VECTOR_MODULE;
+            final String why = benchmark.getJvmArgs().contains(flag)
+                    ? " The fork has " + flag + ": Descent's warning above says why it did not"
+                            + " take those kernels (a descent.kernel setting it refused, say)."
+                    : " A command-line -jvmArgsAppend replaces the benchmark's own (" + flag
+                            + "); pass extra options with -jvmArgsPrepend instead.";
             throw new IllegalStateException(benchmark.getBenchmark() + " must run on the "
                     + (wantScalar ? "scalar" : "vector") + " kernels but this fork runs '"
-                    + kernelName + "'. JVM options: " + benchmark.getJvmArgs()
-                    + ". A command-line -jvmArgsAppend replaces the benchmark's own"
-                    + " (--add-modules=jdk.incubator.vector, -Ddescent.kernel=scalar);"
-                    + " pass extra options with -jvmArgsPrepend instead.");
+                    + kernelName + "'. JVM options: " + benchmark.getJvmArgs() + "." + why);
         }
     }
 }
