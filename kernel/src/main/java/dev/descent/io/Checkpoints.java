@@ -339,7 +339,14 @@ public final class Checkpoints {
         }
         try (FileChannel channel = openForReading(path); Arena arena = Arena.ofConfined()) {
             final Header header = readHeader(channel, path);
-            checkTensors(expected, optimizerStateTensors(header, path), header, path);
+            final Set<String> state = optimizerStateTensors(header, path);
+            for (String name : expected.keySet()) {
+                if (state.contains(name)) {
+                    throw new CheckpointException(path, "tensor '" + name + "' is optimizer state"
+                            + " in this checkpoint, not one of the parameters its groups list");
+                }
+            }
+            checkTensors(expected, state, header, path);
             final MemorySegment file = mapForReading(channel, arena);
             checkChecksum(header, file, path);
             for (Parameter p : parameters) {

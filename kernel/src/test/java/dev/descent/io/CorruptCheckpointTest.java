@@ -386,6 +386,13 @@ class CorruptCheckpointTest {
                     () -> Checkpoints.load(ps.subList(0, 4), good));
             assertTrue(e.getMessage().contains("unexpected tensor 'empty'"), e.getMessage());
             assertEquals(before, ps.stream().map(p -> Runs.bits(p.values())).toList());
+            final List<Parameter> withState = new ArrayList<>(ps);
+            withState.add(Parameter.allocate(arena, "fc.weight.exp_avg", 111));
+            final CheckpointException state = assertThrows(CheckpointException.class,
+                    () -> Checkpoints.load(withState, good));
+            assertTrue(state.getMessage().contains("tensor 'fc.weight.exp_avg' is optimizer state"),
+                    state.getMessage());
+            assertEquals(before, ps.stream().map(p -> Runs.bits(p.values())).toList());
             Checkpoints.load(ps, good);
             assertEquals(trained.stream().map(p -> Runs.bits(p.values())).toList(),
                     ps.stream().map(p -> Runs.bits(p.values())).toList());
