@@ -14,7 +14,8 @@ run. It writes, for each configuration:
 
     config <name> <torch.optim class> <hyperparameter>=<value> ...
     initial <LENGTH floats>
-    grad <t> <LENGTH floats>       the gradient written before step t (t = 1, 2, ...)
+    grad <t> <LENGTH floats>       the gradient written before step t (t = 1, 2, ...), before any
+                                   clipping
     value <t> <LENGTH floats>      the parameter after step t
 
 Every float32 is written exactly, as the 8 hex digits of its bits (Java's Float.intBitsToFloat).
@@ -73,7 +74,17 @@ CONFIGS = [
      dict(lr=0.005, momentum=0.9, weight_decay=0.125)),
     ("rmsprop_centered_momentum_maximize", torch.optim.RMSprop,
      dict(lr=0.005, alpha=0.9, momentum=0.8, centered=True, maximize=True)),
+    ("sgd_momentum_clip_norm", torch.optim.SGD, dict(lr=0.05, momentum=0.9)),
+    ("adam_clip_value", torch.optim.Adam, dict(lr=0.05, betas=(0.8, 0.99), eps=1e-3)),
 ]
+
+# Gradient clipping before each step, as a training loop calls it between backward() and step():
+# torch.nn.utils.clip_grad_norm_ (max_norm, the L2 norm) or clip_grad_value_ (clip_value). The
+# recorded gradient is the one before clipping; the config line carries the setting.
+CLIPPING = {
+    "sgd_momentum_clip_norm": ("clip_norm", 0.5),
+    "adam_clip_value": ("clip_value", 0.2),
+}
 
 EPSILON_HAT = {"adam_epsilon_hat"}
 
@@ -117,6 +128,8 @@ def describe(name, cls, group, epsilon_hat):
         settings.append("%s=%s" % (key, text))
     if cls in (torch.optim.Adam, torch.optim.AdamW):
         settings.append("epsilon_mode=" + ("EPSILON_HAT" if epsilon_hat else "PYTORCH"))
+    if name in CLIPPING:
+        settings.append("%s=%r" % CLIPPING[name])
     return "config %s %s %s" % (name, cls.__name__, " ".join(settings))
 
 
@@ -136,6 +149,12 @@ def record(index, name, cls, hyperparameters):
         if epsilon_hat:
             group["eps"] = nominal_eps / math.sqrt(1 - group["betas"][1] ** t)
         param.grad = g.clone()
+        if name in CLIPPING:
+            kind, limit = CLIPPING[name]
+            if kind == "clip_norm":
+                torch.nn.utils.clip_grad_norm_([param], limit)
+            else:
+                torch.nn.utils.clip_grad_value_([param], limit)
         optimizer.step()
         lines.append("grad %d %s" % (t, hex_floats(g)))
         lines.append("value %d %s" % (t, hex_floats(param)))
