@@ -1,6 +1,6 @@
 """Reference curves for PyTorchReferenceCurvesTest.
 
-PyTorch is not installed where Descent is built, so this script re-implements, with nothing but
+PyTorch was not installed where Descent is built, so this script re-implements, with nothing but
 the math module, the parts of torch.optim.lr_scheduler (PyTorch 2.x) that decide the values:
 LRScheduler's constructor and step() (initial step, last_epoch, _update_lr), and each scheduler's
 *chainable* get_lr() -- the recursive form PyTorch uses by default, not the closed form Descent
@@ -8,12 +8,34 @@ implements -- plus SequentialLR's and ChainedScheduler's stepping and ReduceLROn
 prints, as Java array literals, the learning rate (and momentum) a parameter group holds after
 construction and after each scheduler.step(): value k is Descent's lr(k).
 
-Run:  python3 pytorch_reference_curves.py
+The port has since been checked against real torch, Debian's python3-torch 1.13.1 (which calls
+itself 1.13.0a0): --against-torch builds every configuration below with torch's own classes, on
+one dummy parameter under SGD (with momentum where momentum is cycled) or Adam (where beta1 is),
+and compares each curve with the port's. All 29 are bit-identical. The port stays the source of
+the arrays because it follows 2.x where 1.13's code differs, in two places that change no value
+here:
+  - CyclicLR cycles Adam's beta1 only since pull request #113548 ("Add beta1 support to CyclicLR
+    momentum"); 1.13 refuses Adam, so the check takes beta1 from the momentum of the same
+    CyclicLR on SGD, the expression that pull request uses (Beta1FromMomentum).
+  - 2.x's get_lr() tests _is_initial (set only during the constructor's step) where 1.13 tests
+    last_epoch == 0 (pull request #149312, for schedulers resumed with last_epoch >= 0). The two
+    coincide in every get_lr() call these configurations make: the one step to last_epoch 0 after
+    construction, SequentialLR's switch at a milestone, takes the closed form (or
+    CosineAnnealingWarmRestarts's own step) in both, not get_lr().
+
+Run:  python3 pytorch_reference_curves.py                          (prints the arrays)
+      /usr/bin/python3 pytorch_reference_curves.py --against-torch  (needs torch: exit status 1,
+      naming the curves, if any value differs from torch's by more than 1e-12 relative)
 """
 
+import argparse
 import math
+import re
+import sys
+import warnings
 from bisect import bisect_right
 from collections import Counter
+from types import SimpleNamespace
 
 
 class Optimizer:
@@ -470,98 +492,249 @@ def curve(optimizer, stepper, steps, key="lr"):
     return values
 
 
-def emit(name, values):
-    body = ", ".join(repr(float(v)) for v in values)
-    print("    static final double[] %s = {%s};" % (name, body))
+PLATEAU_METRICS = [1.0, 0.95, 0.94, 0.96, 0.93, 0.92, 0.85, 0.86, 0.87, 0.88, 0.80, 0.81, 0.82,
+                   0.83, 0.84, 0.70, 0.71, 0.72, 0.73, 0.74, 0.75, 0.76, 0.77, 0.78, 0.79]
+PLATEAU_ACCURACY = [0.5, 0.6, 0.9, 1.2, 1.3, 1.1, 1.6, 1.7, 1.65, 2.5, 2.4, 2.3, 2.2, 2.1, 2.0,
+                    1.9]
+INPUTS = ("PLATEAU_METRICS", "PLATEAU_ACCURACY")
 
 
-def main():
-    o = Optimizer(0.05); emit("STEP_LR", curve(o, StepLR(o, 3, gamma=0.5), 12))
-    o = Optimizer(0.1); emit("MULTI_STEP_LR", curve(o, MultiStepLR(o, [2, 5, 5, 9], gamma=0.1), 12))
-    o = Optimizer(0.05); emit("CONSTANT_LR_DEFAULTS", curve(o, ConstantLR(o), 8))
-    o = Optimizer(0.05); emit("LINEAR_LR_DEFAULTS", curve(o, LinearLR(o), 8))
-    o = Optimizer(0.1); emit("LINEAR_LR_DECAY", curve(o, LinearLR(o, 1.0, 0.1, 4), 7))
-    o = Optimizer(0.1); emit("EXPONENTIAL_LR", curve(o, ExponentialLR(o, 0.9), 10))
-    o = Optimizer(0.05); emit("POLYNOMIAL_LR_DEFAULTS", curve(o, PolynomialLR(o), 7))
-    o = Optimizer(0.05); emit("POLYNOMIAL_LR_SQUARE", curve(o, PolynomialLR(o, 6, 2.0), 8))
-    o = Optimizer(0.1); emit("COSINE_ANNEALING_LR", curve(o, CosineAnnealingLR(o, 5, 0.01), 16))
-    o = Optimizer(0.1)
-    emit("WARM_RESTARTS_T0_3_TMULT_2", curve(o, CosineAnnealingWarmRestarts(o, 3, 2, 0.001), 25))
-    o = Optimizer(0.1); emit("WARM_RESTARTS_T0_4", curve(o, CosineAnnealingWarmRestarts(o, 4), 10))
+def reference_curves(lib):
+    """Every array of the test as (name, values), in the test's order, built with `lib`.
 
-    o = Optimizer(0.5, momentum=0.0)
-    s = CyclicLR(o, 0.01, 0.1, step_size_up=4, step_size_down=2, mode="triangular2")
-    o2 = Optimizer(0.5, momentum=0.0)
-    s2 = CyclicLR(o2, 0.01, 0.1, step_size_up=4, step_size_down=2, mode="triangular2")
-    emit("CYCLIC_TRIANGULAR2_LR", curve(o, s, 20))
-    emit("CYCLIC_TRIANGULAR2_MOMENTUM", curve(o2, s2, 20, key="momentum"))
-    o = Optimizer(0.5, betas=(0.9, 0.999))
-    s = CyclicLR(o, 0.001, 0.006, step_size_up=3, mode="exp_range", gamma=0.9)
-    o2 = Optimizer(0.5, betas=(0.9, 0.999))
-    s2 = CyclicLR(o2, 0.001, 0.006, step_size_up=3, mode="exp_range", gamma=0.9)
-    emit("CYCLIC_EXP_RANGE_LR", curve(o, s, 14))
-    emit("CYCLIC_EXP_RANGE_BETA1", curve(o2, s2, 14, key="momentum"))
-    o = Optimizer(0.5, momentum=0.0)
-    s = CyclicLR(o, 0.02, 0.2, step_size_up=3, step_size_down=5,
-                 scale_fn=lambda x: 1.0 / (1.0 + 0.1 * x), scale_mode="iterations",
-                 cycle_momentum=False)
-    emit("CYCLIC_CUSTOM_ITERATIONS_LR", curve(o, s, 16))
+    `lib` names the optimizers (sgd(lr, momentum=None), adam(lr, betas)) and the scheduler
+    classes: PORT, this module's re-implementation, or torch_library(), the real ones, so that
+    both run the very same configurations. The names in INPUTS are metrics fed to
+    ReduceLROnPlateau, not values a scheduler computes.
+    """
+    o = lib.sgd(0.05); yield "STEP_LR", curve(o, lib.StepLR(o, 3, gamma=0.5), 12)
+    o = lib.sgd(0.1)
+    yield "MULTI_STEP_LR", curve(o, lib.MultiStepLR(o, [2, 5, 5, 9], gamma=0.1), 12)
+    o = lib.sgd(0.05); yield "CONSTANT_LR_DEFAULTS", curve(o, lib.ConstantLR(o), 8)
+    o = lib.sgd(0.05); yield "LINEAR_LR_DEFAULTS", curve(o, lib.LinearLR(o), 8)
+    o = lib.sgd(0.1); yield "LINEAR_LR_DECAY", curve(o, lib.LinearLR(o, 1.0, 0.1, 4), 7)
+    o = lib.sgd(0.1); yield "EXPONENTIAL_LR", curve(o, lib.ExponentialLR(o, 0.9), 10)
+    o = lib.sgd(0.05); yield "POLYNOMIAL_LR_DEFAULTS", curve(o, lib.PolynomialLR(o), 7)
+    o = lib.sgd(0.05); yield "POLYNOMIAL_LR_SQUARE", curve(o, lib.PolynomialLR(o, 6, 2.0), 8)
+    o = lib.sgd(0.1)
+    yield "COSINE_ANNEALING_LR", curve(o, lib.CosineAnnealingLR(o, 5, 0.01), 16)
+    o = lib.sgd(0.1)
+    yield ("WARM_RESTARTS_T0_3_TMULT_2",
+           curve(o, lib.CosineAnnealingWarmRestarts(o, 3, 2, 0.001), 25))
+    o = lib.sgd(0.1)
+    yield "WARM_RESTARTS_T0_4", curve(o, lib.CosineAnnealingWarmRestarts(o, 4), 10)
 
-    o = Optimizer(0.5, momentum=0.9); s = OneCycleLR(o, 0.1, 10)
-    o2 = Optimizer(0.5, momentum=0.9); s2 = OneCycleLR(o2, 0.1, 10)
-    emit("ONE_CYCLE_DEFAULTS_LR", curve(o, s, 10))
-    emit("ONE_CYCLE_DEFAULTS_MOMENTUM", curve(o2, s2, 10, key="momentum"))
-    o = Optimizer(0.5, betas=(0.9, 0.99))
-    s = OneCycleLR(o, 1.0, 12, pct_start=0.25, anneal_strategy="linear", div_factor=10.0,
-                   final_div_factor=100.0, three_phase=True)
-    o2 = Optimizer(0.5, betas=(0.9, 0.99))
-    s2 = OneCycleLR(o2, 1.0, 12, pct_start=0.25, anneal_strategy="linear", div_factor=10.0,
-                    final_div_factor=100.0, three_phase=True)
-    emit("ONE_CYCLE_THREE_PHASE_LINEAR_LR", curve(o, s, 12))
-    emit("ONE_CYCLE_THREE_PHASE_LINEAR_BETA1", curve(o2, s2, 12, key="momentum"))
-    o = Optimizer(0.5, momentum=0.9); emit("ONE_CYCLE_7_STEPS_LR", curve(o, OneCycleLR(o, 0.3, 7), 7))
+    o = lib.sgd(0.5, momentum=0.0)
+    s = lib.CyclicLR(o, 0.01, 0.1, step_size_up=4, step_size_down=2, mode="triangular2")
+    o2 = lib.sgd(0.5, momentum=0.0)
+    s2 = lib.CyclicLR(o2, 0.01, 0.1, step_size_up=4, step_size_down=2, mode="triangular2")
+    yield "CYCLIC_TRIANGULAR2_LR", curve(o, s, 20)
+    yield "CYCLIC_TRIANGULAR2_MOMENTUM", curve(o2, s2, 20, key="momentum")
+    o = lib.adam(0.5, betas=(0.9, 0.999))
+    s = lib.CyclicLR(o, 0.001, 0.006, step_size_up=3, mode="exp_range", gamma=0.9)
+    o2 = lib.adam(0.5, betas=(0.9, 0.999))
+    s2 = lib.CyclicLR(o2, 0.001, 0.006, step_size_up=3, mode="exp_range", gamma=0.9)
+    yield "CYCLIC_EXP_RANGE_LR", curve(o, s, 14)
+    yield "CYCLIC_EXP_RANGE_BETA1", curve(o2, s2, 14, key="momentum")
+    o = lib.sgd(0.5, momentum=0.0)
+    s = lib.CyclicLR(o, 0.02, 0.2, step_size_up=3, step_size_down=5,
+                     scale_fn=lambda x: 1.0 / (1.0 + 0.1 * x), scale_mode="iterations",
+                     cycle_momentum=False)
+    yield "CYCLIC_CUSTOM_ITERATIONS_LR", curve(o, s, 16)
 
-    o = Optimizer(0.1)
-    seq = SequentialLR(o, [LinearLR(o, 0.1, 1.0, 3), CosineAnnealingLR(o, 6)], [3])
-    emit("SEQUENTIAL_WARMUP_COSINE", curve(o, seq, 12))
-    o = Optimizer(0.05)
-    seq = SequentialLR(o, [ConstantLR(o, 0.1, 2), ExponentialLR(o, 0.9)], [2])
-    emit("SEQUENTIAL_CONSTANT_EXPONENTIAL", curve(o, seq, 8))
-    o = Optimizer(0.1)
-    seq = SequentialLR(o, [LinearLR(o, 0.5, 1.0, 2), CosineAnnealingWarmRestarts(o, 3),
-                           StepLR(o, 2, 0.5)], [2, 8])
-    emit("SEQUENTIAL_THREE", curve(o, seq, 14))
+    o = lib.sgd(0.5, momentum=0.9); s = lib.OneCycleLR(o, 0.1, 10)
+    o2 = lib.sgd(0.5, momentum=0.9); s2 = lib.OneCycleLR(o2, 0.1, 10)
+    yield "ONE_CYCLE_DEFAULTS_LR", curve(o, s, 10)
+    yield "ONE_CYCLE_DEFAULTS_MOMENTUM", curve(o2, s2, 10, key="momentum")
+    o = lib.adam(0.5, betas=(0.9, 0.99))
+    s = lib.OneCycleLR(o, 1.0, 12, pct_start=0.25, anneal_strategy="linear", div_factor=10.0,
+                       final_div_factor=100.0, three_phase=True)
+    o2 = lib.adam(0.5, betas=(0.9, 0.99))
+    s2 = lib.OneCycleLR(o2, 1.0, 12, pct_start=0.25, anneal_strategy="linear", div_factor=10.0,
+                        final_div_factor=100.0, three_phase=True)
+    yield "ONE_CYCLE_THREE_PHASE_LINEAR_LR", curve(o, s, 12)
+    yield "ONE_CYCLE_THREE_PHASE_LINEAR_BETA1", curve(o2, s2, 12, key="momentum")
+    o = lib.sgd(0.5, momentum=0.9)
+    yield "ONE_CYCLE_7_STEPS_LR", curve(o, lib.OneCycleLR(o, 0.3, 7), 7)
 
-    o = Optimizer(0.05)
-    ch = ChainedScheduler([ConstantLR(o, 0.1, 3), ExponentialLR(o, 0.9)], o)
-    emit("CHAINED_CONSTANT_EXPONENTIAL", curve(o, ch, 8))
-    o = Optimizer(0.1)
-    ch = ChainedScheduler([CosineAnnealingLR(o, 6), MultiStepLR(o, [3, 5], 0.5)], o)
-    emit("CHAINED_COSINE_MULTI_STEP", curve(o, ch, 6))
+    o = lib.sgd(0.1)
+    seq = lib.SequentialLR(o, [lib.LinearLR(o, 0.1, 1.0, 3), lib.CosineAnnealingLR(o, 6)], [3])
+    yield "SEQUENTIAL_WARMUP_COSINE", curve(o, seq, 12)
+    o = lib.sgd(0.05)
+    seq = lib.SequentialLR(o, [lib.ConstantLR(o, 0.1, 2), lib.ExponentialLR(o, 0.9)], [2])
+    yield "SEQUENTIAL_CONSTANT_EXPONENTIAL", curve(o, seq, 8)
+    o = lib.sgd(0.1)
+    seq = lib.SequentialLR(o, [lib.LinearLR(o, 0.5, 1.0, 2), lib.CosineAnnealingWarmRestarts(o, 3),
+                               lib.StepLR(o, 2, 0.5)], [2, 8])
+    yield "SEQUENTIAL_THREE", curve(o, seq, 14)
 
-    metrics = [1.0, 0.95, 0.94, 0.96, 0.93, 0.92, 0.85, 0.86, 0.87, 0.88, 0.80, 0.81, 0.82,
-               0.83, 0.84, 0.70, 0.71, 0.72, 0.73, 0.74, 0.75, 0.76, 0.77, 0.78, 0.79]
-    o = Optimizer(1.0)
-    p = ReduceLROnPlateau(o, mode="min", factor=0.5, patience=2, threshold=0.1, cooldown=1,
-                          min_lr=0.1)
+    o = lib.sgd(0.05)
+    ch = lib.ChainedScheduler([lib.ConstantLR(o, 0.1, 3), lib.ExponentialLR(o, 0.9)], o)
+    yield "CHAINED_CONSTANT_EXPONENTIAL", curve(o, ch, 8)
+    o = lib.sgd(0.1)
+    ch = lib.ChainedScheduler([lib.CosineAnnealingLR(o, 6), lib.MultiStepLR(o, [3, 5], 0.5)], o)
+    yield "CHAINED_COSINE_MULTI_STEP", curve(o, ch, 6)
+
+    o = lib.sgd(1.0)
+    p = lib.ReduceLROnPlateau(o, mode="min", factor=0.5, patience=2, threshold=0.1, cooldown=1,
+                              min_lr=0.1)
     lrs, bad = [], []
-    for m in metrics:
+    for m in PLATEAU_METRICS:
         p.step(m)
         lrs.append(o.param_groups[0]["lr"])
         bad.append(p.num_bad_epochs)
-    print("    static final double[] PLATEAU_METRICS = {%s};" % ", ".join(repr(m) for m in metrics))
-    emit("PLATEAU_MIN_REL_LR", lrs)
-    print("    static final long[] PLATEAU_MIN_REL_BAD_EPOCHS = {%s};" % ", ".join(map(str, bad)))
-    accuracy = [0.5, 0.6, 0.9, 1.2, 1.3, 1.1, 1.6, 1.7, 1.65, 2.5, 2.4, 2.3, 2.2, 2.1, 2.0, 1.9]
-    o = Optimizer(0.02)
-    p = ReduceLROnPlateau(o, mode="max", factor=0.1, patience=0, threshold=0.5,
-                          threshold_mode="abs", cooldown=2, eps=1e-4)
+    yield "PLATEAU_METRICS", PLATEAU_METRICS
+    yield "PLATEAU_MIN_REL_LR", lrs
+    yield "PLATEAU_MIN_REL_BAD_EPOCHS", bad
+    o = lib.sgd(0.02)
+    p = lib.ReduceLROnPlateau(o, mode="max", factor=0.1, patience=0, threshold=0.5,
+                              threshold_mode="abs", cooldown=2, eps=1e-4)
     lrs = []
-    for m in accuracy:
+    for m in PLATEAU_ACCURACY:
         p.step(m)
         lrs.append(o.param_groups[0]["lr"])
-    print("    static final double[] PLATEAU_ACCURACY = {%s};" % ", ".join(repr(m) for m in accuracy))
-    emit("PLATEAU_MAX_ABS_LR", lrs)
+    yield "PLATEAU_ACCURACY", PLATEAU_ACCURACY
+    yield "PLATEAU_MAX_ABS_LR", lrs
+
+
+PORT = SimpleNamespace(
+    sgd=lambda lr, momentum=None: Optimizer(lr, momentum=momentum),
+    adam=lambda lr, betas: Optimizer(lr, betas=betas),
+    StepLR=StepLR, MultiStepLR=MultiStepLR, ConstantLR=ConstantLR, LinearLR=LinearLR,
+    ExponentialLR=ExponentialLR, PolynomialLR=PolynomialLR, CosineAnnealingLR=CosineAnnealingLR,
+    CosineAnnealingWarmRestarts=CosineAnnealingWarmRestarts, CyclicLR=CyclicLR,
+    OneCycleLR=OneCycleLR, SequentialLR=SequentialLR, ChainedScheduler=ChainedScheduler,
+    ReduceLROnPlateau=ReduceLROnPlateau)
+
+
+def emit(name, values):
+    """One Java array literal: long[] for the plateau's bad-epoch counts, double[] otherwise."""
+    if name.endswith("_BAD_EPOCHS"):
+        print("    static final long[] %s = {%s};" % (name, ", ".join(map(str, values))))
+    else:
+        body = ", ".join(repr(float(v)) for v in values)
+        print("    static final double[] %s = {%s};" % (name, body))
+
+
+def torch_library():
+    """The names reference_curves builds with, bound to the installed torch.optim.
+
+    Its `notes` list says where a configuration had to be built otherwise than with the port.
+    """
+    import torch
+    from torch.optim import lr_scheduler
+
+    def parameters():
+        return [torch.zeros(1, requires_grad=True)]
+
+    def sgd(lr, momentum=None):
+        return torch.optim.SGD(parameters(), lr=lr, momentum=0.0 if momentum is None else momentum)
+
+    def adam(lr, betas):
+        return torch.optim.Adam(parameters(), lr=lr, betas=betas)
+
+    notes = []
+
+    def cyclic_lr(optimizer, *args, **kwargs):
+        try:
+            return lr_scheduler.CyclicLR(optimizer, *args, **kwargs)
+        except ValueError:
+            if "betas" not in optimizer.defaults:
+                raise
+            if not notes:
+                notes.append("CyclicLR refuses Adam here: its beta1 is the momentum of the same "
+                             "CyclicLR on SGD (see Beta1FromMomentum)")
+            stand_in = lr_scheduler.CyclicLR(sgd(optimizer.defaults["lr"]), *args, **kwargs)
+            return Beta1FromMomentum(optimizer, stand_in)
+
+    return SimpleNamespace(
+        sgd=sgd, adam=adam, CyclicLR=cyclic_lr, notes=notes,
+        # 1.13's ChainedScheduler takes the schedulers alone (2.x optionally the optimizer too).
+        ChainedScheduler=lambda schedulers, optimizer: lr_scheduler.ChainedScheduler(schedulers),
+        **{name: getattr(lr_scheduler, name) for name in (
+            "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
+            "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "OneCycleLR", "SequentialLR",
+            "ReduceLROnPlateau")})
+
+
+class Beta1FromMomentum:
+    """torch's CyclicLR on an SGD stand-in, its lr and momentum copied into an Adam group.
+
+    CyclicLR cycles Adam's beta1 only since pull request #113548 ("Add beta1 support to CyclicLR
+    momentum", 2.x); torch 1.13 raises ValueError for an optimizer without momentum. That pull
+    request computes beta1 with the very expression CyclicLR uses for momentum and stores it as
+    group["betas"] = (m, *group["betas"][1:]), which is what this copies, so the values compared
+    are still torch's own.
+    """
+
+    def __init__(self, adam, scheduler):
+        self.adam, self.scheduler = adam, scheduler
+        self._copy()
+
+    def step(self):
+        self.scheduler.step()
+        self._copy()
+
+    def _copy(self):
+        for a, s in zip(self.adam.param_groups, self.scheduler.optimizer.param_groups):
+            a["lr"] = s["lr"]
+            a["betas"] = (s["momentum"], *a["betas"][1:])
+
+
+# Both sides evaluate the same Python float expressions, so they should agree to the bit; the limit
+# only allows for rounding, while any other formula or off-by-one step is far beyond it.
+LIMIT = 1e-12
+
+
+def relative_difference(port, real):
+    """The largest |real - port| / |port| over a curve; 0 where both are 0, inf where one is."""
+    if len(port) != len(real):
+        return math.inf
+    worst = 0.0
+    for p, r in zip(port, real):
+        if p != r:
+            worst = max(worst, abs(r - p) / abs(p) if p != 0 else math.inf)
+    return worst
+
+
+def against_torch():
+    """Builds every configuration with the installed torch, compares it with the port's, and
+    returns the exit status: 1 if any curve differs by more than LIMIT relative, naming it."""
+    import torch
+    # Both warnings are about the order of calls in a training loop (there are no gradients
+    # here) and about the epoch argument 1.13's SequentialLR passes itself; neither is a value.
+    for message in ("Detected call of `lr_scheduler.step()` before `optimizer.step()`",
+                    "The epoch parameter in `scheduler.step()` was not necessary"):
+        warnings.filterwarnings("ignore", message=re.escape(message))
+    lib = torch_library()
+    real = dict(reference_curves(lib))
+    print("torch %s against the port: largest relative difference per curve (limit %g)"
+          % (torch.__version__, LIMIT))
+    for note in lib.notes:
+        print("  note: " + note)
+    differ = []
+    for name, port in reference_curves(PORT):
+        if name in INPUTS:
+            continue
+        worst = relative_difference(port, real[name])
+        if worst > LIMIT:
+            differ.append(name)
+        print("  %-36s %-8.3g %s" % (name, worst, "DIFFERS" if worst > LIMIT else "ok"))
+    if differ:
+        print("differ from torch %s: %s" % (torch.__version__, ", ".join(differ)))
+        return 1
+    print("all %d curves agree" % (len(real) - len(INPUTS)))
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Prints PyTorchReferenceCurvesTest's arrays.")
+    parser.add_argument("--against-torch", action="store_true",
+                        help="compare the port with the installed torch instead")
+    if parser.parse_args().against_torch:
+        sys.exit(against_torch())
+    for name, values in reference_curves(PORT):
+        emit(name, values)
 
 
 if __name__ == "__main__":
