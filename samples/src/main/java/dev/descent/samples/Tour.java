@@ -25,7 +25,8 @@ public final class Tour {
             DescentPaths::run,
             Schedules::run,
             DigitsClassifier::run,
-            OptimizerComparison::run);
+            OptimizerComparison::run,
+            TrainingLoop::run);
 
     public static void main(String[] args) {
         final long start = System.nanoTime();
