@@ -110,28 +110,25 @@ public final class TrainingLoop {
         return bits;
     }
 
-    /** The run that never stops; it writes {@code checkpoint} after {@link #CHECKPOINT_EPOCH}. */
-    static Run uninterrupted(Digits.Split split, Path checkpoint) throws IOException {
+    /**
+     * Without {@code resume}, the run that never stops: it trains every epoch and writes
+     * {@code checkpoint} after {@link #CHECKPOINT_EPOCH}. With it, the run after the crash: a
+     * network of other weights and a new optimizer load {@code checkpoint} (weights, AdamW's
+     * moments, the step count) and train the epochs after it.
+     */
+    static Run run(Digits.Split split, Path checkpoint, boolean resume) throws IOException {
         final List<Double> loss = new ArrayList<>();
         final List<Double> accuracy = new ArrayList<>();
         final int[] clipped = new int[1];
-        try (Mlp model = new Mlp(Digits.PIXELS, DigitsClassifier.HIDDEN, Digits.CLASSES, SEED);
+        try (Mlp model = new Mlp(Digits.PIXELS, DigitsClassifier.HIDDEN, Digits.CLASSES,
+                resume ? OTHER_SEED : SEED);
              Optimizer<?> optimizer = optimizer(model, stepsPerEpoch(split))) {
-            train(model, optimizer, split, 0, CHECKPOINT_EPOCH, loss, accuracy, clipped);
-            Checkpoints.save(optimizer, checkpoint);
-            train(model, optimizer, split, CHECKPOINT_EPOCH, EPOCHS, loss, accuracy, clipped);
-            return new Run(loss, accuracy, clipped[0], (int) optimizer.stepCount(), bits(model));
-        }
-    }
-
-    /** A fresh network and optimizer that load {@code checkpoint} and train the epochs after it. */
-    static Run resumed(Digits.Split split, Path checkpoint) throws IOException {
-        final List<Double> loss = new ArrayList<>();
-        final List<Double> accuracy = new ArrayList<>();
-        final int[] clipped = new int[1];
-        try (Mlp model = new Mlp(Digits.PIXELS, DigitsClassifier.HIDDEN, Digits.CLASSES, OTHER_SEED);
-             Optimizer<?> optimizer = optimizer(model, stepsPerEpoch(split))) {
-            Checkpoints.load(optimizer, checkpoint); // weights, AdamW's moments, the step count
+            if (resume) {
+                Checkpoints.load(optimizer, checkpoint);
+            } else {
+                train(model, optimizer, split, 0, CHECKPOINT_EPOCH, loss, accuracy, clipped);
+                Checkpoints.save(optimizer, checkpoint);
+            }
             train(model, optimizer, split, CHECKPOINT_EPOCH, EPOCHS, loss, accuracy, clipped);
             return new Run(loss, accuracy, clipped[0], (int) optimizer.stepCount(), bits(model));
         }
@@ -158,10 +155,10 @@ public final class TrainingLoop {
         try {
             dir = Files.createTempDirectory("descent-training-loop");
             final Path checkpoint = dir.resolve("epoch-" + CHECKPOINT_EPOCH + ".safetensors");
-            whole = uninterrupted(split, checkpoint);
+            whole = run(split, checkpoint, false);
             System.out.printf("   checkpoint after epoch %d: %,d bytes (weights, AdamW's two moments,"
                     + " the step count and learning rates)%n", CHECKPOINT_EPOCH, Files.size(checkpoint));
-            second = resumed(split, checkpoint);
+            second = run(split, checkpoint, true);
             weightsOnly = evaluateWeightsOnly(split, checkpoint);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
