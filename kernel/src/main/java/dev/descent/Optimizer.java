@@ -842,8 +842,9 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * Stops the worker threads and frees the optimizer state; further steps fail, as do
      * {@link #zeroGrad}, {@link #state}, {@link #restore} and setting clipping or a loss scaler
      * ({@link IllegalStateException}). Its groups stay plain objects whose learning rate and
-     * momentum can still be read and set, to no effect. Closing twice does nothing. An optimizer that is never closed keeps both until the JVM exits (its workers
-     * hold it): build it in a try-with-resources block or close it when training ends.
+     * momentum can still be read and set, to no effect. Closing twice does nothing. An optimizer
+     * that is never closed keeps its workers and state until the JVM exits (its workers hold
+     * it): build it in a try-with-resources block or close it when training ends.
      */
     @Override
     public final void close() {

@@ -1,7 +1,6 @@
 package dev.descent;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -18,9 +17,9 @@ import java.util.Objects;
  * {@code momentum != 0} reads the group's current momentum ({@link ParameterGroup#setMomentum},
  * or a schedule that cycles it): a step at momentum 0 is plain SGD and leaves the buffer as it
  * is, and the buffer's first step is the first one at a momentum other than 0
- * ({@link #momentumBufferStarted}). After {@link #restore} the buffer counts as started if the
- * restored step count is above 0; a checkpoint records it per group and sets it exactly
- * ({@link #restoreMomentumBufferStarted}).
+ * ({@link #momentumBufferStarted}). After {@link #restore} the buffers of a group built with
+ * momentum count as started if the restored step count is above 0; a checkpoint records it per
+ * group and sets it exactly ({@link #restoreMomentumBufferStarted}).
  */
 public final class Sgd extends Optimizer<Sgd.Config> {
 
@@ -87,7 +86,9 @@ public final class Sgd extends Optimizer<Sgd.Config> {
 
     @Override
     void restored(long stepCount) {
-        Arrays.fill(bufferStarted, stepCount > 0);
+        for (int g = 0; g < bufferStarted.length; g++) {
+            bufferStarted[g] = stepCount > 0 && groups().get(g).config().momentum() != 0;
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.descent;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -373,6 +374,34 @@ class BadInputTest {
             sgd.step();
             assertEquals(0.5f, p.valueAt(0));
         }
+    }
+
+    /**
+     * The checkpoint hook for SGD's buffer flag refuses what no checkpoint could hold: a group
+     * that does not exist, a started buffer in a group built without momentum, a closed optimizer;
+     * and changes nothing then.
+     */
+    @Test
+    void sgdBufferFlagHookRejectsWhatNoCheckpointHolds() {
+        final Parameter a = Parameter.allocate(arena, "a", 4);
+        final Parameter b = Parameter.allocate(arena, "b", 4);
+        final Sgd sgd = Sgd.builder().momentum(0.9).group(List.of(a))
+                .group(List.of(b), g -> g.momentum(0)).build();
+        try (sgd) {
+            sgd.step();
+            assertTrue(sgd.momentumBufferStarted(0));
+            assertFalse(sgd.momentumBufferStarted(1), "a group without momentum has no buffer");
+            rejects(IndexOutOfBoundsException.class,
+                    () -> sgd.restoreMomentumBufferStarted(2, false), "2");
+            rejects(IndexOutOfBoundsException.class, () -> sgd.momentumBufferStarted(-1), "-1");
+            rejects(IAE, () -> sgd.restoreMomentumBufferStarted(1, true), "group 1",
+                    "without momentum", "started must be false");
+            assertFalse(sgd.momentumBufferStarted(1));
+            sgd.restoreMomentumBufferStarted(0, false);
+            assertFalse(sgd.momentumBufferStarted(0));
+        }
+        rejects(IllegalStateException.class, () -> sgd.restoreMomentumBufferStarted(0, true),
+                "closed");
     }
 
     // ---------------------------------------------------------------- Parameter.allocate

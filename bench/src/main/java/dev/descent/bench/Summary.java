@@ -205,20 +205,17 @@ public final class Summary {
         }
 
         /**
-         * {@code value} of {@code --vector-bits} if the kernels can run at it: at most
-         * {@code preferredBits}, beyond which Descent refuses the width and steps on the scalar
-         * kernels.
+         * {@code value} of {@code --vector-bits} if the kernels can run at it: the library's own
+         * rule ({@link Kernels#vectorBits(String, int)}), beyond which Descent would refuse the
+         * width and step on the scalar kernels.
          */
         static String checkedVectorBits(String value, int preferredBits) {
-            if (!List.of("128", "256", "512").contains(value)) {
-                throw new IllegalArgumentException(
-                        "--vector-bits must be 128, 256 or 512, got '" + value + "'");
+            try {
+                Kernels.vectorBits(value, preferredBits);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--vector-bits: " + e.getMessage(), e);
             }
-            if (Integer.parseInt(value) > preferredBits) {
-                throw new IllegalArgumentException("--vector-bits must be at most this JVM's"
-                        + " preferred vector width, " + preferredBits + ", got '" + value + "'");
-            }
-            return value;
+            return value.strip();
         }
 
         /**

@@ -215,8 +215,8 @@ class SummaryTest {
         assertEquals("256", Summary.Settings.checkedVectorBits("256", 256));
         final IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
                 () -> Summary.Settings.checkedVectorBits("512", 256));
-        assertEquals("--vector-bits must be at most this JVM's preferred vector width, 256, got"
-                + " '512'", wide.getMessage());
+        assertEquals("--vector-bits: " + Kernels.VECTOR_BITS_PROP_NAME + " must be at most this"
+                + " JVM's preferred vector width, 256 bits, got '512'", wide.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> Summary.Settings.parse(new String[] {"--threads=0"}));
         assertThrows(IllegalArgumentException.class,

@@ -1131,6 +1131,12 @@ public final class Checkpoints {
                 throw new CheckpointException(path, "unexpected metadata entry '" + key
                         + "': not a hyperparameter of this " + kind + " optimizer's groups");
             }
+            if (key.endsWith("." + MOMENTUM_BUFFER_STARTED)
+                    && versionNumber < BUFFER_STARTED_VERSION) {
+                throw new CheckpointException(path, "unexpected metadata entry '" + key
+                        + "' in a file of " + FORMAT_VERSION_KEY + " " + version + ": it came"
+                        + " with " + FORMAT_VERSION_KEY + " " + BUFFER_STARTED_VERSION);
+            }
         }
         checkLossScaler(optimizer.lossScaler(), m, path);
         final LossScaler scaler = optimizer.lossScaler();

@@ -134,7 +134,14 @@ public final class Kernels {
         return vectorBits(System.getProperty(VECTOR_BITS_PROP_NAME), preferredBits);
     }
 
-    static int vectorBits(String configured, int preferredBits) {
+    /**
+     * The vector width {@code configured} asks for (null: {@code preferredBits}), checked as
+     * {@link #vectorBits(int)} checks {@value #VECTOR_BITS_PROP_NAME}; for tools that pass the
+     * width on to JVMs of their own.
+     *
+     * @throws IllegalArgumentException as {@link #vectorBits(int)}
+     */
+    public static int vectorBits(String configured, int preferredBits) {
         if (configured == null) {
             return preferredBits;
         }

@@ -219,6 +219,22 @@ class CheckpointResumeTest {
                     () -> Checkpoints.load(b, edited));
             assertTrue(maybe.getMessage().contains("'group.0.momentum_buffer_started' is 'maybe';"
                     + " expected true or false"), maybe.getMessage());
+            // Group 0's entry is good, and says otherwise than the optimizer; group 1's is not.
+            final String group1 = "\"group.1.momentum_buffer_started\":\"true\"";
+            SafetensorsFile.write(edited, f.header.replace(entry, entry.replace("false", "true"))
+                    .replace(group1, group1.replace("true\"", "yes\"")), f.data);
+            final CheckpointException yes = assertThrows(CheckpointException.class,
+                    () -> Checkpoints.load(b, edited));
+            assertTrue(yes.getMessage().contains("'group.1.momentum_buffer_started' is 'yes'"),
+                    yes.getMessage());
+            // Version 2 knows no such entry: one there is refused, not ignored.
+            SafetensorsFile.write(edited, f.header.replace(formatVersion(Checkpoints.FORMAT_VERSION),
+                    formatVersion(2)), f.data);
+            final CheckpointException early = assertThrows(CheckpointException.class,
+                    () -> Checkpoints.load(b, edited));
+            assertTrue(early.getMessage().contains("unexpected metadata entry"
+                    + " 'group.0.momentum_buffer_started' in a file of format_version 2"),
+                    early.getMessage());
             assertSameBits(loaded, snapshot(b), "after the refused loads");
             assertFalse(sgd.momentumBufferStarted(0), "a refused load leaves the flags as they were");
         }

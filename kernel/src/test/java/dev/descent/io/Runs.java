@@ -56,6 +56,8 @@ final class Runs {
                 new Setup("Sgd momentum, dampening, weight decay, maximize", g -> Sgd.builder()
                         .lr(0.05).momentum(0.9).dampening(0.1).weightDecay(1e-3)
                         .group(g.get(0)).group(g.get(1), b -> b.maximize(true).momentum(0.5)).build()),
+                new Setup("Sgd momentum in group 0 only", g -> Sgd.builder().lr(0.05).momentum(0.9)
+                        .group(g.get(0)).group(g.get(1), b -> b.momentum(0)).build()),
                 new Setup("Sgd nesterov", g -> Sgd.builder().lr(0.02).momentum(0.9).nesterov(true)
                         .group(g.get(0)).group(g.get(1), b -> b.lr(0.03)).build()),
                 new Setup("Sgd momentum, one-cycle schedule", g -> {
@@ -107,7 +109,6 @@ final class Runs {
                 }));
     }
 
-    /** The setup of that name. */
     /**
      * Group 0 steps at momentum 0 until step {@link #MOMENTUM_FROM_STEP}, so its buffers start
      * there, with dampening, which makes a buffer's first step differ from the later ones.
@@ -140,6 +141,7 @@ final class Runs {
         };
     }
 
+    /** The setup of that name. */
     static Setup setup(String name) {
         return setups().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }

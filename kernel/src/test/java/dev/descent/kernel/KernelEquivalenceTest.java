@@ -128,7 +128,7 @@ class KernelEquivalenceTest {
     static void warmUp() {
         final String bits = System.getProperty(Kernels.VECTOR_BITS_PROP_NAME);
         assumeTrue(bits == null
-                        || Integer.parseInt(bits) <= FloatVector.SPECIES_PREFERRED.vectorBitSize(),
+                        || Integer.parseInt(bits.strip()) <= FloatVector.SPECIES_PREFERRED.vectorBitSize(),
                 () -> "this CPU's vectors are narrower than " + bits + " bits: C2 cannot compile"
                         + " the kernels at that width, and Descent refuses it");
         final UpdateKernels configured = Kernels.panama().orElseThrow(() -> new AssertionError(
