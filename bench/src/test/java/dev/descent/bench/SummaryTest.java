@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.descent.kernel.Kernels;
 import java.util.Arrays;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
