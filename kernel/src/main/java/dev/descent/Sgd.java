@@ -87,8 +87,13 @@ public final class Sgd extends Optimizer<Sgd.Config> {
     @Override
     void restored(long stepCount) {
         for (int g = 0; g < bufferStarted.length; g++) {
-            bufferStarted[g] = stepCount > 0 && groups().get(g).config().momentum() != 0;
+            bufferStarted[g] = stepCount > 0 && hasBuffers(g);
         }
+    }
+
+    /** Whether group {@code g} was built with momentum, and so has momentum buffers. */
+    private boolean hasBuffers(int g) {
+        return !stateNames(groups().get(g).config()).isEmpty();
     }
 
     /**
@@ -116,7 +121,7 @@ public final class Sgd extends Optimizer<Sgd.Config> {
     public void restoreMomentumBufferStarted(int groupIndex, boolean started) {
         checkOpen();
         Objects.checkIndex(groupIndex, bufferStarted.length);
-        if (started && groups().get(groupIndex).config().momentum() == 0) {
+        if (started && !hasBuffers(groupIndex)) {
             throw new IllegalArgumentException("group " + groupIndex + " was built without"
                     + " momentum, so it has no momentum buffer to start; started must be false");
         }

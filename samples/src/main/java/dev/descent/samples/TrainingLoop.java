@@ -62,10 +62,10 @@ public final class TrainingLoop {
                 .group(weights)
                 .group(biases, g -> g.weightDecay(0))
                 .build();
-        final int total = EPOCHS * stepsPerEpoch;
+        final LinearWarmup schedule = LinearWarmup.of(CosineAnnealingLr.builder(LR,
+                (EPOCHS - 1) * stepsPerEpoch).build(), stepsPerEpoch, 0);
         for (var group : adamw.groups()) {
-            group.setSchedule(LinearWarmup.of(
-                    CosineAnnealingLr.builder(LR, total - stepsPerEpoch).build(), stepsPerEpoch, 0));
+            group.setSchedule(schedule); // schedules are immutable: one serves both groups
         }
         adamw.setGradientClipping(GradientClipping.byNorm(MAX_NORM));
         return adamw;
