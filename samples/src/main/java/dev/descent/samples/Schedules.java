@@ -22,6 +22,7 @@ import dev.descent.schedule.SequentialLr;
 import dev.descent.schedule.StepLr;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.LongFunction;
@@ -36,9 +37,11 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * Sample 6: learning-rate schedules. First every schedule of {@code dev.descent.schedule} drawn
  * over 100 steps; then what a schedule is for. Mini-batch SGD with momentum on the diabetes
- * regression gets near the answer fast with a large learning rate, but the noise of the
- * mini-batches keeps it jittering around it; a small one jitters less but moves slowly. A schedule
- * attached to the optimizer's parameter group starts large and ends small, and gets both.
+ * regression never settles at a constant learning rate: the noise of the mini-batches keeps it
+ * jittering around the answer, the more so the larger the rate (here lr 0.05 jitters tens of
+ * percent above least squares, lr 0.005 about 1 %). A schedule attached to the optimizer's
+ * parameter group starts large and ends small, so its last steps carry little noise, and it ends
+ * closer than either.
  *
  * <p>The whole API in two lines: {@code optimizer.groups().get(0).setSchedule(schedule)}, after
  * which optimizer step {@code t} (from 1) uses {@code schedule.lr(t - 1)}; or, for
@@ -117,6 +120,8 @@ public final class Schedules {
     static final double MSE_BAR = 1.005;
     /** ... and at least this many times closer to it than the constant learning rate. */
     static final double GAIN_BAR = 10;
+    /** Epochs left out when the constant rates' jitter is measured: after them, both are in their band of noise. */
+    static final int ARRIVAL_EPOCHS = 4;
 
     /**
      * How a run sets its learning rate: the optimizer's own {@code lr}, optionally a schedule
@@ -235,18 +240,19 @@ public final class Schedules {
         }
         System.out.println("   ReduceLrOnPlateau, fed each epoch's mean batch loss, halved the lr after epochs "
                 + changes(runs.get(4).lr(), stepsPerEpoch(data)));
-        System.out.println("   constant lr: a large one arrives fast and then jitters with the mini-batches'"
-                + " noise, a small one\n   jitters less but creeps; a schedule starts large and ends small.");
+        final Run constant = runs.getFirst();
+        final Run small = runs.get(1);
+        System.out.printf("   constant lr: the mini-batches' noise keeps it from settling, the more the larger the"
+                + " lr: from epoch %d on,%n   lr %s stays %s above least squares, lr %s %s. A schedule ends with a"
+                + " small lr,%n   so with little noise, and ends closer than either.%n", ARRIVAL_EPOCHS + 1,
+                constant.policy().lr(), jitter(constant, best), small.policy().lr(), jitter(small, best));
         final Path trainingFile = plotTraining(runs, best, stepsPerEpoch(data), plots);
         System.out.println("   plot: " + trainingFile.getFileName());
 
         final List<String> problems = new ArrayList<>();
-        final Run constant = runs.getFirst();
-        final Run small = runs.get(1);
-        if (!(constant.mse()[0] < small.mse()[0] && small.finalMse() < constant.finalMse())) {
-            problems.add("constant lr: expected " + constant.policy().name() + " ahead after the first epoch ("
-                    + constant.mse()[0] + " against " + small.mse()[0] + ") and " + small.policy().name()
-                    + " ahead at the end (" + small.finalMse() + " against " + constant.finalMse() + ")");
+        if (!(small.finalMse() < constant.finalMse())) {
+            problems.add("constant lr: expected " + small.policy().name() + " to jitter less and end closer than "
+                    + constant.policy().name() + " (" + small.finalMse() + " against " + constant.finalMse() + ")");
         }
         for (Run r : runs) {
             if (!r.followedSchedule()) {
@@ -264,12 +270,23 @@ public final class Schedules {
                 problems.add(r.policy().name() + ": not " + GAIN_BAR + " times closer to least squares than "
                         + constant.policy().name());
             }
+            if (!(r.finalMse() < small.finalMse())) {
+                problems.add(r.policy().name() + ": not closer to least squares than " + small.policy().name());
+            }
         }
         return new Outcome("lr schedules", String.format("MSE / least sq. after %d epochs: constant lr %.4f;"
                 + " cosine %.5f, one-cycle %.5f, plateau %.5f; %d schedules drawn", EPOCHS,
                 constant.finalMse() / best, runs.get(2).finalMse() / best, runs.get(3).finalMse() / best,
                 runs.get(4).finalMse() / best, gallery.size()),
                 problems);
+    }
+
+    /** How far above least squares a run's MSE stayed once it had arrived, e.g. "4 to 70 %". */
+    static String jitter(Run run, double best) {
+        final double[] excess = Arrays.stream(run.mse(), ARRIVAL_EPOCHS, run.mse().length)
+                .map(mse -> 100 * (mse / best - 1)).toArray();
+        return String.format("%.2g to %.2g %%", Arrays.stream(excess).min().orElseThrow(),
+                Arrays.stream(excess).max().orElseThrow());
     }
 
     /** The epochs after which the learning rate changed, e.g. "8, 11, 14". */

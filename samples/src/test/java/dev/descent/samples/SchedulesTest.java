@@ -22,6 +22,10 @@ class SchedulesTest {
         final List<Schedules.Run> runs = Schedules.POLICIES.stream()
                 .map(p -> Schedules.train(data, p, Schedules.EPOCHS)).toList();
         final Schedules.Run constant = runs.getFirst();
+        final Schedules.Run small = runs.get(1);
+        // The smaller constant rate jitters less, and every schedule ends closer than either.
+        assertTrue(small.finalMse() < constant.finalMse(),
+                small.finalMse() / best + " vs " + constant.finalMse() / best);
         for (Schedules.Run r : runs) {
             final String name = r.policy().name();
             assertEquals(Schedules.stepsPerEpoch(data) * Schedules.EPOCHS, r.lr().length, name);
@@ -30,6 +34,8 @@ class SchedulesTest {
                 assertTrue(r.finalMse() <= Schedules.MSE_BAR * best, name + ": " + r.finalMse() / best);
                 assertTrue((r.finalMse() / best - 1) * Schedules.GAIN_BAR <= constant.finalMse() / best - 1,
                         name + ": " + r.finalMse() / best + " vs constant " + constant.finalMse() / best);
+                assertTrue(r.finalMse() < small.finalMse(), name + ": " + r.finalMse() / best + " vs "
+                        + small.policy().name() + " " + small.finalMse() / best);
             } else {
                 assertTrue(Arrays.stream(r.lr()).allMatch(lr -> lr == r.policy().lr()), name);
             }
