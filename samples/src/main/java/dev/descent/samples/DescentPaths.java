@@ -173,9 +173,17 @@ public final class DescentPaths {
             files.add(plot(race, paths, plots));
         }
         printTable(results);
-        System.out.println("   the ravine punishes GD (its lr is set by the steep wall); on the saddle, RMSProp and"
-                + " AdaGrad,\n   whose first steps are large however small the gradient, escape the flat ridge"
-                + " fastest\n   (Adam divides by the gradient's size too, but moves about lr a step).");
+        final List<Trajectory> saddle = results.get(RACES.indexOf(race("saddle")));
+        final StringBuilder firstSteps = new StringBuilder();
+        for (int r = 0; r < RACERS.size(); r++) {
+            firstSteps.append(String.format("%s %s %.2g", r == 0 ? "\n  " : ",", RACERS.get(r).name(),
+                    firstStepAlongY(saddle.get(r))));
+        }
+        System.out.println("   the ravine punishes GD (its lr is set by the steep wall). On the saddle the slope along y"
+                + " starts\n   tiny (0.002): GD and momentum step along y in proportion to it; AdaGrad and Adam divide by"
+                + " the\n   gradient's size and step by about their lr however small it is, RMSProp by 10 x lr at first"
+                + "\n   (its average of squares starts at zero, without Adam's bias correction). The two largest"
+                + " first\n   steps along y escape before the others; first step along y:" + firstSteps + ".");
         System.out.println("   plots: " + String.join(", ", files.stream().map(f -> f.getFileName().toString())
                 .toList()));
 
@@ -199,7 +207,6 @@ public final class DescentPaths {
                         + " steps, expected fewer than GD's " + steps(ravine.get(0), ravineRace));
             }
         }
-        final List<Trajectory> saddle = results.get(RACES.indexOf(race("saddle")));
         final List<String> fastestOut = IntStream.range(0, RACERS.size()).boxed()
                 .sorted(Comparator.comparingInt(r -> rank(saddle.get(r))))
                 .limit(2).map(r -> RACERS.get(r).name()).toList();
@@ -263,6 +270,11 @@ public final class DescentPaths {
             return Integer.toString(t.stepsToGoal());
         }
         return t.x().length <= race.maxSteps() ? "diverged" : ">" + race.maxSteps();
+    }
+
+    /** How far the first step moved along y. */
+    static double firstStepAlongY(Trajectory t) {
+        return Math.abs(t.y()[1] - t.y()[0]);
     }
 
     private static int rank(Trajectory t) {

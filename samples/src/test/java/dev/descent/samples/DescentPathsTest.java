@@ -41,10 +41,19 @@ class DescentPathsTest {
                 "GD " + paths.get(0).stepsToGoal() + ", momentum " + paths.get(1).stepsToGoal());
     }
 
-    /** The saddle's lesson: the two whose first steps are large escape before the others. */
+    /**
+     * The saddle's lesson: the two whose first steps along y are largest escape before the others.
+     * Their first steps are what the sample says: lr for AdaGrad and Adam, 10 x lr for RMSProp
+     * (no bias correction, alpha 0.99), lr x 0.002 (the slope) for GD.
+     */
     @Test
     void rmsPropAndAdaGradEscapeTheSaddleFirst() {
-        final List<DescentPaths.Trajectory> paths = DescentPaths.race(DescentPaths.RACES.get(2));
+        final DescentPaths.Race saddle = DescentPaths.RACES.get(2);
+        final List<DescentPaths.Trajectory> paths = DescentPaths.race(saddle);
+        assertEquals(saddle.lrs()[0] * 2e-3, DescentPaths.firstStepAlongY(paths.get(0)), 1e-8, "GD");
+        assertEquals(saddle.lrs()[3], DescentPaths.firstStepAlongY(paths.get(3)), 1e-4, "AdaGrad");
+        assertEquals(10 * saddle.lrs()[4], DescentPaths.firstStepAlongY(paths.get(4)), 1e-3, "RMSProp");
+        assertEquals(saddle.lrs()[5], DescentPaths.firstStepAlongY(paths.get(5)), 1e-4, "Adam");
         final int slowerOfTheTwo = Math.max(paths.get(3).stepsToGoal(), paths.get(4).stepsToGoal());
         for (int r : new int[] {0, 1, 2, 5}) {
             assertTrue(paths.get(r).stepsToGoal() > slowerOfTheTwo, DescentPaths.RACERS.get(r).name()
