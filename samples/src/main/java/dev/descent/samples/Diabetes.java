@@ -35,8 +35,9 @@ public final class Diabetes {
     }
 
     /**
-     * Raw features range from 0..1 (sex) to about 300 (s1): with such scales one learning rate
-     * cannot suit every weight. Mean 0, variance 1 per column puts them on an equal footing.
+     * Raw features lie on very different scales, from 1 or 2 (sex) and 3 to 6 (s5) to about 300
+     * (s1): with such scales one learning rate cannot suit every weight. Mean 0, variance 1 per
+     * column puts them on an equal footing.
      */
     private static double[][] standardize(double[][] raw) {
         final int n = raw.length;
