@@ -28,7 +28,7 @@ public final class DigitsClassifier {
     static final double TEST_FRACTION = 0.2;
     /** Fixes the split, the initial weights and the batch order: every run gives the same numbers. */
     static final long SEED = 7;
-    /** The tour fails below this; a working setup reaches about 0.97. */
+    /** The tour fails below this; this setup ends at 0.95 (Adam) to 0.96 (SGD momentum). */
     static final double ACCURACY_BAR = 0.9;
 
     /** An optimizer to compare, built over the network's parameters. */
