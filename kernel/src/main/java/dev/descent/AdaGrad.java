@@ -42,7 +42,7 @@ public final class AdaGrad extends Optimizer<AdaGrad.Config> {
         clr = new float[groups.size()];
     }
 
-    /** A builder with PyTorch's defaults: lr 1e-2, no decay, accumulator 0, eps 1e-10. */
+    /** {@return a builder with PyTorch's defaults: lr 1e-2, no decay, accumulator 0, eps 1e-10} */
     public static Builder builder() {
         return new Builder();
     }
@@ -85,20 +85,44 @@ public final class AdaGrad extends Optimizer<AdaGrad.Config> {
             super(LR_DEFAULT, 0);
         }
 
-        /** Learning-rate decay, finite and {@code >= 0}; default 0. */
+        /**
+         * Sets the learning-rate decay: step {@code t} uses {@code lr / (1 + (t-1)*lrDecay)}.
+         * Default 0.
+         *
+         * @param lrDecay the decay per step, finite and {@code >= 0} (also as a float)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code lrDecay} is negative or not finite as a
+         *     float
+         */
         public Builder lrDecay(double lrDecay) {
             this.lrDecay = Checks.finiteAtLeast("lrDecay", lrDecay, 0);
             return this;
         }
 
-        /** Starting value of the accumulated squares, finite and {@code >= 0}; default 0. */
+        /**
+         * Sets the value every element of the accumulated squares ({@code sum}) starts at;
+         * default 0.
+         *
+         * @param initialAccumulatorValue the starting value, finite and {@code >= 0} (also as a
+         *     float)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code initialAccumulatorValue} is negative or not
+         *     finite as a float
+         */
         public Builder initialAccumulatorValue(double initialAccumulatorValue) {
             this.initialAccumulatorValue = Checks.finiteAtLeast("initialAccumulatorValue",
                     initialAccumulatorValue, 0);
             return this;
         }
 
-        /** Denominator term, finite and {@code > 0}; default 1e-10. */
+        /**
+         * Sets the term added to the denominator; default 1e-10.
+         *
+         * @param eps the term, finite and {@code > 0}, also when rounded to a float
+         * @return this builder
+         * @throws IllegalArgumentException if {@code eps} is not finite, or not above 0, as a
+         *     float
+         */
         public Builder eps(double eps) {
             this.eps = Checks.positiveFinite("eps", eps);
             return this;

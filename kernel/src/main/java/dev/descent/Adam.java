@@ -67,7 +67,10 @@ public final class Adam extends Optimizer<Adam.Config> {
         }
     }
 
-    /** A builder with PyTorch's {@code Adam} defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8. */
+    /**
+     * {@return a builder with PyTorch's {@code Adam} defaults: lr 1e-3, betas (0.9, 0.999), eps
+     * 1e-8} For AdamW, see {@link AdamW#builder()}.
+     */
     public static Builder builder() {
         return new Builder(false, 0);
     }
@@ -128,7 +131,16 @@ public final class Adam extends Optimizer<Adam.Config> {
             this.decoupledWeightDecay = decoupledWeightDecay;
         }
 
-        /** Moment decays, each in [0, 1); default (0.9, 0.999). */
+        /**
+         * Sets the moment decays; default (0.9, 0.999).
+         *
+         * @param beta1 the first-moment decay, in [0, 1) and below 1 as a float; a group's
+         *     momentum, which a schedule may cycle
+         * @param beta2 the second-moment decay, in [0, 1) and below 1 as a float
+         * @return this builder
+         * @throws IllegalArgumentException if a beta is outside [0, 1) or rounds to 1 as a float;
+         *     neither is set then
+         */
         public Builder betas(double beta1, double beta2) {
             Checks.unitHalfOpen("beta1", beta1);
             Checks.unitHalfOpen("beta2", beta2);
@@ -137,19 +149,38 @@ public final class Adam extends Optimizer<Adam.Config> {
             return this;
         }
 
-        /** Denominator term, finite and {@code > 0}; default 1e-8. */
+        /**
+         * Sets the term added to the denominator; default 1e-8.
+         *
+         * @param eps the term, finite and {@code > 0}, also when rounded to a float
+         * @return this builder
+         * @throws IllegalArgumentException if {@code eps} is not finite, or not above 0, as a
+         *     float
+         */
         public Builder eps(double eps) {
             this.eps = Checks.positiveFinite("eps", eps);
             return this;
         }
 
-        /** Use AMSGrad's running maximum of the second moment; default false. */
+        /**
+         * Uses AMSGrad's running maximum of the second moment, a third state tensor
+         * ({@code max_exp_avg_sq}); default false.
+         *
+         * @param amsgrad true for AMSGrad
+         * @return this builder
+         */
         public Builder amsgrad(boolean amsgrad) {
             this.amsgrad = amsgrad;
             return this;
         }
 
-        /** Where epsilon is added; default {@link EpsilonMode#PYTORCH}. */
+        /**
+         * Sets where epsilon is added; default {@link EpsilonMode#PYTORCH}.
+         *
+         * @param epsilonMode the convention
+         * @return this builder
+         * @throws NullPointerException if {@code epsilonMode} is null
+         */
         public Builder epsilonMode(EpsilonMode epsilonMode) {
             this.epsilonMode = Checks.notNull("epsilonMode", epsilonMode);
             return this;

@@ -15,8 +15,8 @@ public final class AdamW {
     }
 
     /**
-     * A builder with PyTorch's {@code AdamW} defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8,
-     * weight decay 1e-2.
+     * {@return a builder with PyTorch's {@code AdamW} defaults: lr 1e-3, betas (0.9, 0.999), eps
+     * 1e-8, weight decay 1e-2}
      */
     public static Adam.Builder builder() {
         return new Adam.Builder(true, WEIGHT_DECAY_DEFAULT);

@@ -49,7 +49,9 @@ public final class GradientClipping {
      * step ({@link NonFinite#THROW}) unless changed with {@link #withOnNonFinite} or a loss
      * scaler is attached.
      *
-     * @throws IllegalArgumentException if {@code maxNorm} is negative or not finite
+     * @param maxNorm the total norm the gradients are scaled down to, finite and {@code >= 0}
+     * @return clipping by norm
+     * @throws IllegalArgumentException if {@code maxNorm} is negative or not finite as a float
      */
     public static GradientClipping byNorm(double maxNorm) {
         return new GradientClipping(true, Checks.finiteAtLeast("maxNorm", maxNorm, 0), false,
@@ -59,7 +61,9 @@ public final class GradientClipping {
     /**
      * Clamps every gradient element to {@code [-clipValue, clipValue]}, in place.
      *
-     * @throws IllegalArgumentException if {@code clipValue} is negative or not finite
+     * @param clipValue the largest magnitude an element keeps, finite and {@code >= 0}
+     * @return clipping by value
+     * @throws IllegalArgumentException if {@code clipValue} is negative or not finite as a float
      */
     public static GradientClipping byValue(double clipValue) {
         return new GradientClipping(false, Checks.finiteAtLeast("clipValue", clipValue, 0), false,
@@ -70,6 +74,12 @@ public final class GradientClipping {
      * By norm only: scale only when the total norm exceeds {@code maxNorm}, leaving gradients
      * whose norm is just under it exactly as they are (PyTorch's rule scales those by a factor a
      * hair below 1, because of the 1e-6).
+     *
+     * @param onlyAboveThreshold true to leave gradients whose total norm is at most
+     *     {@code maxNorm} unscaled; false for PyTorch's rule
+     * @return a copy with that setting
+     * @throws IllegalArgumentException if {@code onlyAboveThreshold} is true and this clips by
+     *     value
      */
     public GradientClipping withOnlyAboveThreshold(boolean onlyAboveThreshold) {
         if (!byNorm && onlyAboveThreshold) {
@@ -79,28 +89,37 @@ public final class GradientClipping {
         return new GradientClipping(byNorm, limit, onlyAboveThreshold, onNonFinite);
     }
 
-    /** What to do when a gradient is inf or NaN; default {@link NonFinite#THROW}. */
+    /**
+     * What to do when a gradient is inf or NaN; default {@link NonFinite#THROW}.
+     *
+     * @param onNonFinite what a step does then
+     * @return a copy with that setting
+     * @throws NullPointerException if {@code onNonFinite} is null
+     */
     public GradientClipping withOnNonFinite(NonFinite onNonFinite) {
         return new GradientClipping(byNorm, limit, onlyAboveThreshold,
                 Checks.notNull("onNonFinite", onNonFinite));
     }
 
-    /** Whether this clips by total norm (else by value). */
+    /** {@return whether this clips by total norm (else by value)} */
     public boolean byNorm() {
         return byNorm;
     }
 
-    /** {@code maxNorm}, or {@code clipValue} when clipping by value. */
+    /** {@return {@code maxNorm}, or {@code clipValue} when clipping by value} */
     public double limit() {
         return limit;
     }
 
-    /** See {@link #withOnlyAboveThreshold}. */
+    /**
+     * {@return whether gradients whose total norm is at most {@code maxNorm} are left unscaled}
+     * See {@link #withOnlyAboveThreshold}.
+     */
     public boolean onlyAboveThreshold() {
         return onlyAboveThreshold;
     }
 
-    /** See {@link #withOnNonFinite}. */
+    /** {@return what a step does when a gradient is inf or NaN} See {@link #withOnNonFinite}. */
     public NonFinite onNonFinite() {
         return onNonFinite;
     }

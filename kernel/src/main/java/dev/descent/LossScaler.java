@@ -49,32 +49,42 @@ public final class LossScaler {
         this.growthInterval = b.growthInterval;
     }
 
-    /** A builder with PyTorch's defaults: scale 65536, growth 2, backoff 0.5, interval 2000. */
+    /**
+     * {@return a builder with PyTorch's defaults: scale 65536, growth 2, backoff 0.5, interval
+     * 2000}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The factor to multiply the loss by before computing gradients. */
+    /**
+     * {@return the factor to multiply the loss by before computing gradients} The steps of the
+     * optimizer it is attached to grow it and back it off, as the class describes, possibly to
+     * 0.
+     */
     public float scale() {
         return scale;
     }
 
-    /** Clean steps since the scale last changed. */
+    /**
+     * {@return the clean steps counted towards the next growth, in
+     * {@code [0, growthInterval)}} A step with an inf or NaN gradient resets it to 0.
+     */
     public int growthTracker() {
         return growthTracker;
     }
 
-    /** Growth factor. */
+    /** {@return the factor the scale grows by after {@link #growthInterval()} clean steps} */
     public double growthFactor() {
         return growthFactor;
     }
 
-    /** Backoff factor. */
+    /** {@return the factor the scale backs off by after a step with an inf or NaN gradient} */
     public double backoffFactor() {
         return backoffFactor;
     }
 
-    /** Clean steps between growths. */
+    /** {@return the number of clean steps in a row after which the scale grows} */
     public int growthInterval() {
         return growthInterval;
     }
@@ -83,6 +93,9 @@ public final class LossScaler {
      * Restores the scale and tracker, e.g. from a checkpoint. A scale of 0 is accepted because
      * backing off can reach it (166 halvings in a row from the default 2^16), as in PyTorch.
      *
+     * @param scale the scale, finite and {@code >= 0}
+     * @param growthTracker the clean steps counted towards the next growth, in
+     *     {@code [0, growthInterval)}
      * @throws IllegalArgumentException if {@code scale} is negative, NaN or infinite, or the
      *     tracker is outside {@code [0, growthInterval)}
      */
@@ -152,7 +165,15 @@ public final class LossScaler {
         private Builder() {
         }
 
-        /** Initial scale, finite and {@code > 0} as a float; default 65536. */
+        /**
+         * Sets the scale the scaler starts at; default 65536.
+         *
+         * @param initScale the initial scale, finite and {@code > 0}, also when rounded to a
+         *     float
+         * @return this builder
+         * @throws IllegalArgumentException if {@code initScale} is not finite, or not above 0,
+         *     as a float
+         */
         public Builder initScale(double initScale) {
             this.initScale = Checks.positiveFinite("initScale", initScale);
             return this;
@@ -161,6 +182,11 @@ public final class LossScaler {
         /**
          * Growth factor, {@code > 1} and finite as a float (the scale is a float: 1 + 1e-9 would
          * be 1 and never grow it); default 2.
+         *
+         * @param growthFactor the growth factor
+         * @return this builder
+         * @throws IllegalArgumentException if {@code growthFactor} rounds to a float that is not
+         *     above 1 or not finite
          */
         public Builder growthFactor(double growthFactor) {
             final float asFloat = (float) growthFactor;
@@ -176,6 +202,11 @@ public final class LossScaler {
         /**
          * Backoff factor, in (0, 1) also when rounded to float (the scale is a float: 1e-46 would
          * be 0, 0.99999999999 would be 1); default 0.5.
+         *
+         * @param backoffFactor the backoff factor
+         * @return this builder
+         * @throws IllegalArgumentException if {@code backoffFactor} rounds to a float outside
+         *     (0, 1)
          */
         public Builder backoffFactor(double backoffFactor) {
             final float asFloat = (float) backoffFactor;
@@ -188,7 +219,13 @@ public final class LossScaler {
             return this;
         }
 
-        /** Clean steps between growths, {@code >= 1}; default 2000. */
+        /**
+         * Sets how many clean steps in a row grow the scale; default 2000.
+         *
+         * @param growthInterval the number of steps, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code growthInterval} is below 1
+         */
         public Builder growthInterval(int growthInterval) {
             if (growthInterval < 1) {
                 throw new IllegalArgumentException("growthInterval must be >= 1, got "
@@ -198,7 +235,7 @@ public final class LossScaler {
             return this;
         }
 
-        /** A scaler at its initial scale. */
+        /** {@return a new scaler at its initial scale, attached to no optimizer} */
         public LossScaler build() {
             return new LossScaler(this);
         }

@@ -472,6 +472,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * Clips gradients in every following step, before the update; null stops clipping. See
      * {@link GradientClipping}.
      *
+     * @param clipping the clipping to apply from the next step on, or null for none
      * @throws IllegalStateException if this optimizer is closed
      */
     public final void setGradientClipping(GradientClipping clipping) {
@@ -479,7 +480,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         this.clipping = clipping;
     }
 
-    /** The clipping in use, or null. */
+    /** {@return the clipping in use, or null} */
     public final GradientClipping gradientClipping() {
         return clipping;
     }
@@ -489,6 +490,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * gradients hold inf or NaN; null stops it. A scaler belongs to one optimizer at a time: this
      * one holds it until it is replaced, detached with null, or this optimizer is closed.
      *
+     * @param lossScaler the scaler to unscale by from the next step on, or null for none; a
+     *     scaler it replaces is let go, and another optimizer may then take it
      * @throws IllegalArgumentException if another optimizer, not closed, holds {@code lossScaler};
      *     nothing is changed then
      * @throws IllegalStateException if this optimizer is closed (it would hold the scaler for
@@ -505,21 +508,25 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         this.lossScaler = lossScaler;
     }
 
-    /** The loss scaler in use, or null. */
+    /** {@return the loss scaler in use, or null} */
     public final LossScaler lossScaler() {
         return lossScaler;
     }
 
     /**
-     * The total L2 norm of the (unscaled) gradients measured by the last step's pre-pass, before
-     * clipping; NaN if the last step ran none (there is none without clipping or loss scaling)
-     * or no step has run yet.
+     * {@return the total L2 norm of the (unscaled) gradients measured by the last step's
+     * pre-pass, before clipping} NaN if the last step ran none (there is none without clipping
+     * or loss scaling) or no step has run yet; inf or NaN if the last step found a non-finite
+     * gradient and skipped.
      */
     public final double lastGradNorm() {
         return lastGradNorm;
     }
 
-    /** Whether the last call of {@link #step()} skipped its update for an inf or NaN gradient. */
+    /**
+     * {@return whether the last call of {@link #step()} skipped its update for an inf or NaN
+     * gradient} False before the first step.
+     */
     public final boolean lastStepSkipped() {
         return lastStepSkipped;
     }
@@ -729,17 +736,20 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         }
     }
 
-    /** The number of steps taken so far. */
+    /**
+     * {@return the number of steps taken so far} Skipped steps do not count; {@link #restore}
+     * sets it.
+     */
     public final long stepCount() {
         return stepCount;
     }
 
-    /** The parameter groups, in the order they were given. */
+    /** {@return the parameter groups, in the order they were given, as an unmodifiable list} */
     public final List<ParameterGroup<C>> groups() {
         return groups;
     }
 
-    /** Every parameter of every group, in order. */
+    /** {@return every parameter of every group, in order, as an unmodifiable list} */
     public final List<Parameter> parameters() {
         return List.of(parameters);
     }
@@ -748,6 +758,9 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * Read-only views of the state tensors of {@code parameter}, by PyTorch's state names (for
      * example {@code exp_avg}, {@code exp_avg_sq}); empty for plain SGD.
      *
+     * @param parameter a parameter of this optimizer
+     * @return the state tensors by name, in the order the optimizer keeps them: an unmodifiable
+     *     map of read-only segments that stay valid until this optimizer is closed
      * @throws IllegalArgumentException if the parameter is not in this optimizer
      * @throws IllegalStateException if the optimizer is closed
      */
@@ -766,9 +779,13 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * step count to {@code stepCount}. The caller validates everything it writes beforehand: if
      * {@code writer} throws, state may be partly written and the step count is unchanged.
      *
+     * @param stepCount the step count to continue from, {@code >= 0}
+     * @param writer called once per parameter, in order, with an unmodifiable map of writable
+     *     views of its state tensors; empty for plain SGD
      * @throws IllegalArgumentException if {@code stepCount} is negative
      * @throws IllegalStateException if the optimizer is closed or a parameter's memory is not
      *     accessible; nothing is written then
+     * @throws NullPointerException if {@code writer} is null
      */
     public final void restore(long stepCount, BiConsumer<Parameter, Map<String, MemorySegment>> writer) {
         checkUsable();
@@ -802,19 +819,23 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         return runGroup.length;
     }
 
-    /** The implementation running the updates, e.g. {@code panama-256} or {@code scalar}. */
+    /**
+     * {@return the name of the implementation running the updates, e.g. {@code panama-256} or
+     * {@code scalar}} The first step may change it, when it picks the vector width for this
+     * optimizer's size ({@link Kernels#forWorkingSet}).
+     */
     public final String kernelName() {
         return kernels.name();
     }
 
-    /** The most threads a step of this optimizer uses, the caller's included. */
+    /** {@return the most threads a step of this optimizer uses, the caller's included} */
     public final int threads() {
         return threads;
     }
 
     /**
-     * {@value #MIN_ELEMENTS_PER_THREAD_PROP_NAME} as set now, else its default; an optimizer
-     * reads it when it is built.
+     * {@return {@value #MIN_ELEMENTS_PER_THREAD_PROP_NAME} as set now, else its default} An
+     * optimizer reads it when it is built.
      *
      * @throws IllegalArgumentException if the property is set to anything but a whole number
      *     {@code >= 1}
@@ -825,9 +846,9 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
     }
 
     /**
-     * {@value #WORKER_SPIN_MICROS_PROP_NAME} as set now, else its default, in nanoseconds (a
-     * window too long to count in a {@code long} of nanoseconds is as good as endless); an
-     * optimizer reads it when it is built.
+     * {@return {@value #WORKER_SPIN_MICROS_PROP_NAME} as set now, else its default, in
+     * nanoseconds} (A window too long to count in a {@code long} of nanoseconds is as good as
+     * endless.) An optimizer reads it when it is built.
      *
      * @throws IllegalArgumentException if the property is set to anything but a whole number
      *     {@code >= 0}
@@ -909,6 +930,10 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
          * processors, 1 steps on the caller's thread only. Workers start with the first step big
          * enough to share and stop on {@link Optimizer#close()}. Results are bit-identical for
          * every thread count. Applies to the whole optimizer, not to a group.
+         *
+         * @param threads the most threads, from 1 to 65,535
+         * @return this builder
+         * @throws IllegalArgumentException if {@code threads} is outside [1, 65,535]
          */
         public final B threads(int threads) {
             if (threads < 1 || threads > StepWorkers.MAX_SHARES) {
@@ -919,7 +944,13 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             return self();
         }
 
-        /** Learning rate, finite and {@code >= 0}; the default is the optimizer's (PyTorch's). */
+        /**
+         * Sets the learning rate; the default is the optimizer's (PyTorch's).
+         *
+         * @param lr the learning rate, finite and {@code >= 0} (also as a float)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code lr} is negative or not finite as a float
+         */
         public final B lr(double lr) {
             this.lr = Checks.finiteAtLeast("lr", lr, 0);
             return self();
@@ -928,13 +959,23 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         /**
          * Weight decay, finite and {@code >= 0}: an L2 term added to the gradient, except for
          * AdamW, which decays the parameter instead. Default 0 (1e-2 for AdamW).
+         *
+         * @param weightDecay the weight decay, finite and {@code >= 0} (also as a float)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code weightDecay} is negative or not finite as a
+         *     float
          */
         public final B weightDecay(double weightDecay) {
             this.weightDecay = Checks.finiteAtLeast("weightDecay", weightDecay, 0);
             return self();
         }
 
-        /** Maximize the objective instead of minimizing it (negates the gradient); default false. */
+        /**
+         * Maximize the objective instead of minimizing it (negates the gradient); default false.
+         *
+         * @param maximize true to ascend the gradient
+         * @return this builder
+         */
         public final B maximize(boolean maximize) {
             this.maximize = maximize;
             return self();
@@ -962,7 +1003,15 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             return (B) this;
         }
 
-        /** Adds a group that uses the builder's hyperparameters as they are when it is added. */
+        /**
+         * Adds a group that uses the builder's hyperparameters as they are when it is added.
+         *
+         * @param parameters the group's parameters, at least one; the list is copied
+         * @return this builder
+         * @throws IllegalArgumentException if {@code parameters} is empty, or the builder's
+         *     settings do not go together (SGD: Nesterov without momentum, or with dampening)
+         * @throws NullPointerException if {@code parameters} or an element is null
+         */
         public final B group(List<Parameter> parameters) {
             return group(parameters, b -> { });
         }
@@ -970,6 +1019,16 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         /**
          * Adds a group whose hyperparameters start from this builder's current ones, changed by
          * {@code overrides}, e.g. {@code g -> g.lr(1e-4).weightDecay(0)}.
+         *
+         * @param parameters the group's parameters, at least one; the list is copied
+         * @param overrides changes to a copy of this builder's hyperparameters, for this group
+         *     only; this builder is left as it is
+         * @return this builder
+         * @throws IllegalArgumentException if {@code parameters} is empty, {@code overrides}
+         *     changes {@link #threads}, a setter it calls refuses its value, or the group's
+         *     settings do not go together (SGD: Nesterov without momentum, or with dampening)
+         * @throws NullPointerException if {@code parameters}, an element of it, or
+         *     {@code overrides} is null
          */
         public final B group(List<Parameter> parameters, Consumer<? super B> overrides) {
             Checks.notNull("parameters", parameters);
@@ -984,7 +1043,17 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             return self();
         }
 
-        /** Builds an optimizer with a single group holding {@code parameters}. */
+        /**
+         * Builds an optimizer with a single group holding {@code parameters}.
+         *
+         * @param parameters the parameters, at least one; the list is copied
+         * @return a new optimizer, its state allocated; worker threads start with its first step
+         * @throws IllegalStateException if groups were added with {@link #group}
+         * @throws IllegalArgumentException if {@code parameters} is empty, a parameter appears
+         *     twice, two share a name or overlapping memory, a parameter's arena is closed, or the
+         *     settings do not go together (SGD: Nesterov without momentum, or with dampening)
+         * @throws NullPointerException if {@code parameters} or an element is null
+         */
         public final O build(List<Parameter> parameters) {
             if (!groups.isEmpty()) {
                 throw new IllegalStateException("this builder already has " + groups.size()
@@ -995,7 +1064,14 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
                     List.of(new ParameterGroup<>(checkedList(parameters, 0), config()))), threads);
         }
 
-        /** Builds an optimizer over the groups added with {@link #group}. */
+        /**
+         * Builds an optimizer over the groups added with {@link #group}.
+         *
+         * @return a new optimizer, its state allocated; worker threads start with its first step
+         * @throws IllegalStateException if no group was added
+         * @throws IllegalArgumentException if a parameter appears twice (in one group or two),
+         *     two share a name or overlapping memory, or a parameter's arena is closed
+         */
         public final O build() {
             if (groups.isEmpty()) {
                 throw new IllegalStateException("no parameter groups: call group(parameters) first,"

@@ -3,6 +3,6 @@ package dev.descent;
 /** What every optimizer's hyperparameter record has: the initial learning rate. */
 public sealed interface OptimizerConfig permits Sgd.Config, Adam.Config, AdaGrad.Config, RmsProp.Config {
 
-    /** The learning rate a group starts with. */
+    /** {@return the learning rate a group starts with} */
     double lr();
 }

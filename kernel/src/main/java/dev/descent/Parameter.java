@@ -114,12 +114,18 @@ public final class Parameter {
      * too. The memory still lives exactly as long as the arena. Arenas that are not the JDK's own
      * always allocate.
      *
-     * @throws IllegalArgumentException if {@code name} is blank or {@code length} is negative or
-     *     above {@link #MAX_LENGTH}, or if {@code arena}, not one of the JDK's, returns memory
-     *     that breaks {@link Arena#allocate(long, long)}'s contract
+     * @param arena the arena the memory lives in; the parameter is usable until it is closed,
+     *     and from the threads the arena allows
+     * @param name the parameter's name, not blank
+     * @param length the number of float elements, from 0 to {@link #MAX_LENGTH}
+     * @return a parameter over zeroed values and gradient
+     * @throws IllegalArgumentException if {@code name} is null or blank, {@code length} is
+     *     negative or above {@link #MAX_LENGTH}, or {@code arena}, not one of the JDK's, returns
+     *     memory that breaks {@link Arena#allocate(long, long)}'s contract
      * @throws IllegalStateException if {@code arena} is closed
      * @throws WrongThreadException if {@code arena} is confined to another thread
      * @throws OutOfMemoryError if the memory cannot be had, naming the parameter and its size
+     * @throws NullPointerException if {@code arena} is null
      */
     public static Parameter allocate(Arena arena, String name, long length) {
         checkName(name);
@@ -204,10 +210,10 @@ public final class Parameter {
     }
 
     /**
-     * What the large tensors that {@link #allocate}, {@link #allocateBlock} and the optimizers
-     * allocate live in, in this JVM: for example "transparent huge pages of 2048 KiB for tensors
-     * that span one", or the arena's memory and why (such as the JVM option that would grant the
-     * library native access). For logs and benchmark reports.
+     * {@return what the large tensors that {@link #allocate}, {@link #allocateBlock} and the
+     * optimizers allocate live in, in this JVM} For example "transparent huge pages of 2048 KiB
+     * for tensors that span one", or the arena's memory and why (such as the JVM option that
+     * would grant the library native access). For logs and benchmark reports.
      */
     public static String largeTensorMemory() {
         return HugePageMemory.describe();
@@ -276,15 +282,18 @@ public final class Parameter {
      * much as updating a few hundred elements, and restarts the CPU's prefetching). The padding
      * between parameters is zero and stays zero; it is never visible through a parameter.
      *
+     * @param arena the arena the blocks live in; the parameters are usable until it is closed,
+     *     and from the threads the arena allows
      * @param names one non-blank name per parameter, all different
      * @param lengths one length per name, each {@code >= 0}
      * @return the parameters, in the order of {@code names}
-     * @throws IllegalArgumentException if a name is blank or repeated, the counts differ, a
+     * @throws IllegalArgumentException if a name is null, blank or repeated, the counts differ, a
      *     length is negative, the block would be longer than {@link #MAX_LENGTH}, or
      *     {@code arena}, not one of the JDK's, returns memory that breaks
      *     {@link Arena#allocate(long, long)}'s contract
      * @throws IllegalStateException if {@code arena} is closed
      * @throws OutOfMemoryError if the memory cannot be had, naming the block's size
+     * @throws NullPointerException if an argument is null
      */
     public static List<Parameter> allocateBlock(Arena arena, List<String> names, long... lengths) {
         Checks.notNull("arena", arena);
@@ -342,8 +351,19 @@ public final class Parameter {
     /**
      * Wraps caller-owned memory. Both segments must be writable, alive, of equal size, a whole
      * number of floats long, 4-byte aligned and disjoint. Their contents are used as they are.
+     * A heap segment must be over a {@code float[]}, {@code int[]}, {@code long[]} or
+     * {@code double[]}, whose elements keep floats aligned; a step copies it off-heap a chunk at
+     * a time, as {@link #ofArrays} describes. The parameter is usable while both segments are:
+     * their arenas open, and from the threads those allow.
      *
-     * @throws IllegalArgumentException naming the segment and what is wrong with it
+     * @param name the parameter's name, not blank
+     * @param values the values, which the optimizer updates in place
+     * @param grad the gradient, which the trainer writes and a step reads (clipping by value
+     *     rewrites it in place)
+     * @return a parameter over the two segments, not a copy of them
+     * @throws IllegalArgumentException naming the segment and what is wrong with it, or if
+     *     {@code name} is null or blank
+     * @throws NullPointerException if {@code values} or {@code grad} is null
      */
     public static Parameter wrap(String name, MemorySegment values, MemorySegment grad) {
         checkName(name);
@@ -367,7 +387,14 @@ public final class Parameter {
      * (the vector kernels run on native memory only, see {@code Optimizer}); {@link #allocate}
      * avoids the copies.
      *
-     * @throws IllegalArgumentException if the lengths differ or both are the same array
+     * @param name the parameter's name, not blank
+     * @param values the values, which the optimizer updates in place
+     * @param grads the gradient, which the trainer writes and a step reads (clipping by value
+     *     rewrites it in place)
+     * @return a parameter over the two arrays, not a copy of them
+     * @throws IllegalArgumentException if the lengths differ, both are the same non-empty
+     *     array, or {@code name} is null or blank
+     * @throws NullPointerException if {@code values} or {@code grads} is null
      */
     public static Parameter ofArrays(String name, float[] values, float[] grads) {
         checkName(name);
@@ -385,42 +412,72 @@ public final class Parameter {
         return new Parameter(name, MemorySegment.ofArray(values), MemorySegment.ofArray(grads));
     }
 
-    /** The name, unique within an optimizer, used in messages and checkpoints. */
+    /**
+     * {@return the name} An optimizer needs its parameters' names to be unique; messages and
+     * checkpoints use them.
+     */
     public String name() {
         return name;
     }
 
-    /** The number of float elements. */
+    /** {@return the number of float elements} */
     public long length() {
         return length;
     }
 
-    /** The values the optimizer updates. */
+    /** {@return the values the optimizer updates: the segment itself, not a copy} */
     public MemorySegment values() {
         return values;
     }
 
-    /** The gradient the trainer writes before each step. */
+    /**
+     * {@return the gradient the trainer writes before each step: the segment itself, not a
+     * copy}
+     */
     public MemorySegment grad() {
         return grad;
     }
 
-    /** Value at {@code index}. */
+    /**
+     * Reads one value.
+     *
+     * @param index the element, from 0 to {@code length() - 1}
+     * @return the value at {@code index}
+     * @throws IndexOutOfBoundsException if {@code index} is outside the parameter
+     */
     public float valueAt(long index) {
         return values.getAtIndex(JAVA_FLOAT, checkIndex(index));
     }
 
-    /** Sets the value at {@code index}. */
+    /**
+     * Writes one value.
+     *
+     * @param index the element, from 0 to {@code length() - 1}
+     * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code index} is outside the parameter
+     */
     public void setValueAt(long index, float value) {
         values.setAtIndex(JAVA_FLOAT, checkIndex(index), value);
     }
 
-    /** Gradient at {@code index}. */
+    /**
+     * Reads one gradient element.
+     *
+     * @param index the element, from 0 to {@code length() - 1}
+     * @return the gradient at {@code index}
+     * @throws IndexOutOfBoundsException if {@code index} is outside the parameter
+     */
     public float gradAt(long index) {
         return grad.getAtIndex(JAVA_FLOAT, checkIndex(index));
     }
 
-    /** Sets the gradient at {@code index}. */
+    /**
+     * Writes one gradient element.
+     *
+     * @param index the element, from 0 to {@code length() - 1}
+     * @param gradient the new gradient element
+     * @throws IndexOutOfBoundsException if {@code index} is outside the parameter
+     */
     public void setGradAt(long index, float gradient) {
         grad.setAtIndex(JAVA_FLOAT, checkIndex(index), gradient);
     }

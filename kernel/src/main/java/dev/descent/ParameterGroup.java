@@ -28,36 +28,41 @@ public final class ParameterGroup<C extends OptimizerConfig> {
         this.momentum = initialMomentum(config);
     }
 
-    /** The parameters, in the order they were given. */
+    /** {@return the parameters, in the order they were given, as an unmodifiable list} */
     public List<Parameter> parameters() {
         return parameters;
     }
 
     /**
-     * The hyperparameters the group was built with; {@link #lr()} and {@link #momentum()} are
-     * the current learning rate and momentum.
+     * {@return the hyperparameters the group was built with} {@link #lr()} and
+     * {@link #momentum()} are the current learning rate and momentum.
      */
     public C config() {
         return config;
     }
 
-    /** The learning rate the next step uses (before its schedule, if any, sets it anew). */
+    /**
+     * {@return the learning rate the next step uses} A schedule, if one is attached, sets it anew
+     * before that step.
+     */
     public double lr() {
         return lr;
     }
 
     /**
-     * Sets the learning rate for the following steps.
+     * Sets the learning rate for the following steps. An attached schedule overwrites it before
+     * each step.
      *
-     * @throws IllegalArgumentException if {@code lr} is negative or not finite
+     * @param lr the learning rate, finite and {@code >= 0} (also as a float)
+     * @throws IllegalArgumentException if {@code lr} is negative or not finite as a float
      */
     public void setLr(double lr) {
         this.lr = Checks.finiteAtLeast("lr", lr, 0);
     }
 
     /**
-     * The momentum the next step uses: SGD's or RMSProp's {@code momentum}, Adam's {@code beta1};
-     * 0 for AdaGrad, which has none.
+     * {@return the momentum the next step uses: SGD's or RMSProp's {@code momentum}, Adam's
+     * {@code beta1}; 0 for AdaGrad, which has none}
      */
     public double momentum() {
         return momentum;
@@ -68,6 +73,9 @@ public final class ParameterGroup<C extends OptimizerConfig> {
      * does. Only where the group was built with one: momentum cannot be switched on later, as its
      * buffer does not exist.
      *
+     * @param momentum the momentum: finite and {@code >= 0} (also as a float) for SGD and
+     *     RMSProp, where 0 steps without momentum and leaves the buffer as it is; for Adam's
+     *     {@code beta1}, in [0, 1) and below 1 as a float
      * @throws IllegalArgumentException if the group has no momentum, or the value is out of range
      */
     public void setMomentum(double momentum) {
@@ -75,7 +83,7 @@ public final class ParameterGroup<C extends OptimizerConfig> {
         this.momentum = momentum;
     }
 
-    /** The attached schedule, or null. */
+    /** {@return the attached schedule, or null} */
     public LearningRateSchedule schedule() {
         return schedule;
     }
@@ -85,6 +93,7 @@ public final class ParameterGroup<C extends OptimizerConfig> {
      * rate becomes {@code schedule.lr(t - 1)}, and, if the schedule cycles momentum, its momentum
      * {@code schedule.momentum(t - 1)}. Null detaches it; the last values stay.
      *
+     * @param schedule the schedule, or null to detach the current one
      * @throws IllegalArgumentException if the schedule cycles momentum and the group has none,
      *     or its momentum at step 0 is out of the group's range (Adam's {@code beta1} must stay
      *     below 1 as a float); later steps are checked as they come, before anything is written

@@ -44,7 +44,7 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
         super(groups, threads);
     }
 
-    /** A builder with PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, no momentum. */
+    /** {@return a builder with PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, no momentum} */
     public static Builder builder() {
         return new Builder();
     }
@@ -96,25 +96,54 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
             super(LR_DEFAULT, 0);
         }
 
-        /** Smoothing constant, in [0, 1]; default 0.99. */
+        /**
+         * Sets the smoothing constant of the running averages; default 0.99.
+         *
+         * @param alpha the smoothing constant, in [0, 1]
+         * @return this builder
+         * @throws IllegalArgumentException if {@code alpha} is outside [0, 1]
+         */
         public Builder alpha(double alpha) {
             this.alpha = Checks.unitClosed("alpha", alpha);
             return this;
         }
 
-        /** Denominator term, finite and {@code > 0}; default 1e-8. */
+        /**
+         * Sets the term added to the denominator; default 1e-8.
+         *
+         * @param eps the term, finite and {@code > 0}, also when rounded to a float
+         * @return this builder
+         * @throws IllegalArgumentException if {@code eps} is not finite, or not above 0, as a
+         *     float
+         */
         public Builder eps(double eps) {
             this.eps = Checks.positiveFinite("eps", eps);
             return this;
         }
 
-        /** Momentum factor, finite and {@code >= 0}; default 0 (no momentum buffer). */
+        /**
+         * Sets the momentum factor; default 0, which builds groups without a momentum buffer.
+         * A group built with momentum can step at momentum 0 later, but one built without can
+         * never step with momentum.
+         *
+         * @param momentum the momentum factor, finite and {@code >= 0} (also as a float)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code momentum} is negative or not finite as a
+         *     float
+         */
         public Builder momentum(double momentum) {
             this.momentum = Checks.finiteAtLeast("momentum", momentum, 0);
             return this;
         }
 
-        /** Centered RMSProp; default false. */
+        /**
+         * Sets centered RMSProp, which divides by an estimate of the gradient's variance rather
+         * than its mean square and keeps a running average of the gradient ({@code grad_avg});
+         * default false.
+         *
+         * @param centered true for centered RMSProp
+         * @return this builder
+         */
         public Builder centered(boolean centered) {
             this.centered = centered;
             return this;

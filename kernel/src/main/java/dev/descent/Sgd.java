@@ -59,7 +59,7 @@ public final class Sgd extends Optimizer<Sgd.Config> {
         bufferStarted = new boolean[groups.size()];
     }
 
-    /** A builder with PyTorch's defaults: lr 1e-3, no momentum, no weight decay. */
+    /** {@return a builder with PyTorch's defaults: lr 1e-3, no momentum, no weight decay} */
     public static Builder builder() {
         return new Builder();
     }
@@ -101,6 +101,9 @@ public final class Sgd extends Optimizer<Sgd.Config> {
      * state has a {@code momentum_buffer}: false until the group's first step at a momentum other
      * than 0, whose buffers start as a copy of the gradient rather than decay.
      *
+     * @param groupIndex the group's index in {@link #groups()}
+     * @return whether the group's buffers have started; always false for a group built without
+     *     momentum
      * @throws IndexOutOfBoundsException if there is no such group
      */
     public boolean momentumBufferStarted(int groupIndex) {
@@ -113,6 +116,9 @@ public final class Sgd extends Optimizer<Sgd.Config> {
      * {@link #momentumBufferStarted} says of group {@code groupIndex}, after {@link #restore}
      * has written the buffers.
      *
+     * @param groupIndex the group's index in {@link #groups()}
+     * @param started whether the group's next step decays the buffers (true) or starts them as
+     *     a copy of the gradient (false)
      * @throws IndexOutOfBoundsException if there is no such group
      * @throws IllegalArgumentException if {@code started} and the group has no momentum buffers
      *     (built without momentum)
@@ -158,19 +164,43 @@ public final class Sgd extends Optimizer<Sgd.Config> {
             super(LR_DEFAULT, 0);
         }
 
-        /** Momentum factor, finite and {@code >= 0}; default 0 (no momentum buffer). */
+        /**
+         * Sets the momentum factor; default 0, which builds groups without a momentum buffer.
+         * A group built with momentum can step at momentum 0 later, but one built without can
+         * never step with momentum.
+         *
+         * @param momentum the momentum factor, finite and {@code >= 0} (also as a float)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code momentum} is negative or not finite as a
+         *     float
+         */
         public Builder momentum(double momentum) {
             this.momentum = Checks.finiteAtLeast("momentum", momentum, 0);
             return this;
         }
 
-        /** Dampening for momentum, finite; default 0. */
+        /**
+         * Sets the dampening of the gradient in the momentum buffer; default 0. Not applied on
+         * the buffer's first step, which copies the gradient, as in PyTorch.
+         *
+         * @param dampening the dampening, finite (also as a float); the buffer takes
+         *     {@code (1 - dampening)} times the gradient
+         * @return this builder
+         * @throws IllegalArgumentException if {@code dampening} is not finite as a float
+         */
         public Builder dampening(double dampening) {
             this.dampening = Checks.finite("dampening", dampening);
             return this;
         }
 
-        /** Nesterov momentum; needs momentum {@code > 0} and zero dampening. Default false. */
+        /**
+         * Sets Nesterov momentum; default false. Checked when a group is added or the optimizer
+         * built, not here, so the setters may come in any order.
+         *
+         * @param nesterov true for Nesterov momentum, which needs momentum {@code > 0} and zero
+         *     dampening
+         * @return this builder
+         */
         public Builder nesterov(boolean nesterov) {
             this.nesterov = nesterov;
             return this;

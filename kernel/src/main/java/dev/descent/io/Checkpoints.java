@@ -213,6 +213,8 @@ public final class Checkpoints {
      * hyperparameters, current learning rate and momentum, and the state of its loss scaler if
      * it has one, to {@code path}, replacing any file there atomically.
      *
+     * @param optimizer the optimizer whose parameters, state and settings are saved
+     * @param path the file to write; its directory must exist
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if the optimizer is closed or a parameter's memory cannot be
      *     accessed
@@ -246,6 +248,8 @@ public final class Checkpoints {
     /**
      * Saves the values of {@code parameters}, one tensor each, named as the parameter.
      *
+     * @param parameters the parameters, in the order their tensors are written
+     * @param path the file to write; its directory must exist
      * @throws NullPointerException if an argument or element is null
      * @throws IllegalArgumentException if two parameters have the same name, or the header would
      *     be longer than {@link #MAX_HEADER_BYTES} or hold more values than a load reads (about
@@ -277,6 +281,9 @@ public final class Checkpoints {
      * one; everything is checked before anything is written, so a refused file leaves the
      * optimizer, its loss scaler and its parameters as they were.
      *
+     * @param optimizer the optimizer to restore, built with the same groups and hyperparameters
+     *     as the one saved
+     * @param path the checkpoint to read
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if the optimizer is closed or a parameter's memory cannot be
      *     accessed
@@ -317,6 +324,8 @@ public final class Checkpoints {
      * evaluation, or to start another optimizer from; the parameters must still be exactly the
      * checkpoint's. Everything is checked before anything is written.
      *
+     * @param parameters the parameters whose values to restore
+     * @param path the file to read
      * @throws NullPointerException if an argument or element is null
      * @throws IllegalArgumentException if two parameters have the same name, or one is named
      *     {@code __metadata__}
@@ -359,8 +368,11 @@ public final class Checkpoints {
      * The {@code __metadata__} of a safetensors file (empty if it has none), after checking that
      * its header is valid and its tensors tile its data section; the data is not read.
      *
+     * @param path the file to read
+     * @return the metadata, unmodifiable, in the order of the file
      * @throws CheckpointException if the file is not a valid safetensors file
      * @throws IOException if the file cannot be read
+     * @throws NullPointerException if {@code path} is null
      */
     public static Map<String, String> metadata(Path path) throws IOException {
         notNull("path", path);

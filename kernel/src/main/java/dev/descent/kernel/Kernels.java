@@ -37,19 +37,24 @@ public final class Kernels {
     private Kernels() {
     }
 
-    /** The implementation this JVM uses, chosen on first call. */
+    /**
+     * {@return the implementation this JVM uses, chosen on first call} The choice follows
+     * {@value #KERNEL_PROP_NAME} and {@value #VECTOR_BITS_PROP_NAME} as set then; a bad setting
+     * falls back to the scalar kernels with one logged warning rather than throwing.
+     */
     public static UpdateKernels provider() {
         return Holder.PROVIDER;
     }
 
-    /** The scalar implementation, whatever {@link #provider()} chose. */
+    /** {@return the scalar implementation, whatever {@link #provider()} chose} */
     public static UpdateKernels scalar() {
         return ScalarUpdateKernels.INSTANCE;
     }
 
     /**
-     * The Panama implementation if this JVM can load it (the module is present and the configured
-     * width is valid), whatever {@link #provider()} chose; for tests and benchmarks.
+     * {@return the Panama implementation if this JVM can load it (the module is present and the
+     * configured width is valid), whatever {@link #provider()} chose, else empty} For tests and
+     * benchmarks.
      */
     public static Optional<UpdateKernels> panama() {
         return Optional.ofNullable(PanamaHolder.PANAMA);
@@ -74,6 +79,8 @@ public final class Kernels {
      *     tensor once
      * @param divideBound whether the kernel divides and takes square roots (AdaGrad, RMSProp,
      *     Adam and its variants) rather than only multiplying and adding (the SGD family)
+     * @return the 256-bit copy of the Panama kernels where the rule above picks it, else
+     *     {@link #provider()}
      */
     public static UpdateKernels forWorkingSet(long bytesPerThread, boolean divideBound) {
         final UpdateKernels narrow = NarrowHolder.NARROW;
@@ -113,8 +120,10 @@ public final class Kernels {
     }
 
     /**
-     * The 256-bit copy of the kernels that {@link #forWorkingSet} picks where it is faster, if
-     * this JVM has one; for tests and reports.
+     * {@return the 256-bit copy of the kernels that {@link #forWorkingSet} picks where it is
+     * faster, or empty if this JVM has none} It has one only where the provider is the 512-bit
+     * Panama one of its own choice (no {@value #VECTOR_BITS_PROP_NAME}) on an Intel CPU whose cache
+     * sizes Linux reports. For tests and reports.
      */
     public static Optional<UpdateKernels> narrow() {
         return Optional.ofNullable(NarrowHolder.NARROW);
@@ -125,6 +134,8 @@ public final class Kernels {
      * set, else the JVM's preferred width.
      *
      * @param preferredBits the bit size of the JVM's preferred float species
+     * @return the width in bits: 128, 256 or 512, at most {@code preferredBits}, or
+     *     {@code preferredBits} itself when the property is unset
      * @throws IllegalArgumentException if the property is set to anything but 128, 256 or 512, or
      *     to a width above {@code preferredBits}: C2 compiles no vector instructions for vectors
      *     wider than the CPU's, and such kernels stepped Adam about 300 times slower than at the
@@ -139,6 +150,10 @@ public final class Kernels {
      * {@link #vectorBits(int)} checks {@value #VECTOR_BITS_PROP_NAME}; for tools that pass the
      * width on to JVMs of their own.
      *
+     * @param configured the width asked for, {@code "128"}, {@code "256"} or {@code "512"}
+     *     (surrounding white space ignored), or null for none
+     * @param preferredBits the bit size of the JVM's preferred float species
+     * @return the width in bits: {@code configured}'s, or {@code preferredBits} when it is null
      * @throws IllegalArgumentException as {@link #vectorBits(int)}
      */
     public static int vectorBits(String configured, int preferredBits) {

@@ -182,6 +182,28 @@ public final class ScalarUpdateKernels implements UpdateKernels {
      * Ends every {@link #sumOfSquares}, whatever the vector width: adds the last, partial group
      * of 16 elements (from {@code tail} to {@code end}, possibly none) to the 16 partial sums,
      * then combines them by the fixed tree.
+     *
+     * @param grad the gradient, read only
+     * @param tail where the last group of 16 elements starts: the first element not yet summed
+     * @param end one past the last element to sum, at most {@code tail + 16}
+     * @param gradScale the factor applied to each element before it is squared
+     * @param s0 partial sum 0 so far: element {@code tail} goes to it
+     * @param s1 partial sum 1 so far: element {@code tail + 1} goes to it
+     * @param s2 partial sum 2 so far
+     * @param s3 partial sum 3 so far
+     * @param s4 partial sum 4 so far
+     * @param s5 partial sum 5 so far
+     * @param s6 partial sum 6 so far
+     * @param s7 partial sum 7 so far
+     * @param s8 partial sum 8 so far
+     * @param s9 partial sum 9 so far
+     * @param s10 partial sum 10 so far
+     * @param s11 partial sum 11 so far
+     * @param s12 partial sum 12 so far
+     * @param s13 partial sum 13 so far
+     * @param s14 partial sum 14 so far
+     * @param s15 partial sum 15 so far
+     * @return the sum of squares of the whole range, as {@link #sumOfSquares} returns it
      */
     public static double finishSumOfSquares(MemorySegment grad, long tail, long end,
                                             float gradScale, double s0, double s1, double s2,

@@ -45,6 +45,7 @@ public final class ChainedSchedule implements LearningRateSchedule {
      *
      * @param schedules at least one; every one after the first must have a finite
      *     {@code baseLr() > 0}, since its factor divides by it
+     * @return the chained schedule
      * @throws IllegalArgumentException if the list is empty or a later schedule's base learning
      *     rate is not a finite number above 0
      * @throws NullPointerException if the list or a schedule in it is null
@@ -64,7 +65,15 @@ public final class ChainedSchedule implements LearningRateSchedule {
         return new ChainedSchedule(copy);
     }
 
-    /** Same as {@link #of(List)}. */
+    /**
+     * Same as {@link #of(List)}.
+     *
+     * @param schedules at least one; every one after the first must have a finite
+     *     {@code baseLr() > 0}
+     * @return the chained schedule
+     * @throws IllegalArgumentException as {@link #of(List)}
+     * @throws NullPointerException if the array or a schedule in it is null
+     */
     public static ChainedSchedule of(LearningRateSchedule... schedules) {
         return of(Arrays.asList(Args.notNull("schedules", schedules)));
     }
@@ -78,7 +87,7 @@ public final class ChainedSchedule implements LearningRateSchedule {
         return lr;
     }
 
-    /** The first schedule's base learning rate. */
+    /** {@return the first schedule's base learning rate} */
     @Override
     public double baseLr() {
         return schedules[0].baseLr();
@@ -97,7 +106,7 @@ public final class ChainedSchedule implements LearningRateSchedule {
         return schedules[momentumSource].momentum(step);
     }
 
-    /** The schedules, in order. */
+    /** {@return the schedules, in order, as an unmodifiable list} */
     public List<LearningRateSchedule> schedules() {
         return List.of(schedules);
     }

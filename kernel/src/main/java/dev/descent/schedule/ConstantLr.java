@@ -29,6 +29,8 @@ public final class ConstantLr implements LearningRateSchedule {
      * A builder with PyTorch's defaults: {@code factor} 1/3, {@code totalIters} 5.
      *
      * @param baseLr the learning rate from step {@code totalIters} on, finite and {@code >= 0}
+     * @return a builder
+     * @throws IllegalArgumentException if {@code baseLr} is negative or not finite
      */
     public static Builder builder(double baseLr) {
         return new Builder(baseLr);
@@ -46,12 +48,12 @@ public final class ConstantLr implements LearningRateSchedule {
         return baseLr;
     }
 
-    /** The factor applied before {@code totalIters}. */
+    /** {@return the factor applied before {@code totalIters}} */
     public double factor() {
         return factor;
     }
 
-    /** The step from which the factor no longer applies. */
+    /** {@return the step from which the factor no longer applies} */
     public long totalIters() {
         return totalIters;
     }
@@ -72,7 +74,13 @@ public final class ConstantLr implements LearningRateSchedule {
             this.baseLr = Args.finiteAtLeast("baseLr", baseLr, 0);
         }
 
-        /** The factor before {@code totalIters}, in [0, 1] as PyTorch requires; default 1/3. */
+        /**
+         * Sets the factor before {@code totalIters}; default 1/3.
+         *
+         * @param factor the factor, in [0, 1] as PyTorch requires
+         * @return this builder
+         * @throws IllegalArgumentException if {@code factor} is outside [0, 1]
+         */
         public Builder factor(double factor) {
             this.factor = Args.unitClosed("factor", factor);
             return this;
@@ -82,13 +90,17 @@ public final class ConstantLr implements LearningRateSchedule {
          * Steps during which the factor applies, {@code >= 1}; default 5. (PyTorch accepts 0, but
          * its chainable form then keeps the factor for ever while its closed form never applies
          * it.)
+         *
+         * @param totalIters the number of steps, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code totalIters} is below 1
          */
         public Builder totalIters(long totalIters) {
             this.totalIters = Args.atLeast("totalIters", totalIters, 1);
             return this;
         }
 
-        /** The {@link ConstantLr} with these settings. */
+        /** {@return a {@link ConstantLr} with these settings} */
         public ConstantLr build() {
             return new ConstantLr(this);
         }

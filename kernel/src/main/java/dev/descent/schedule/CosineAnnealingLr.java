@@ -32,6 +32,9 @@ public final class CosineAnnealingLr implements LearningRateSchedule {
      * @param baseLr the learning rate at step 0, finite and {@code >= 0}
      * @param tMax the steps from {@code baseLr} down to {@code etaMin}, {@code >= 1} (PyTorch's
      *     {@code T_max})
+     * @return a builder
+     * @throws IllegalArgumentException if {@code baseLr} is negative or not finite, or
+     *     {@code tMax} is below 1
      */
     public static Builder builder(double baseLr, long tMax) {
         return new Builder(baseLr, tMax);
@@ -48,12 +51,12 @@ public final class CosineAnnealingLr implements LearningRateSchedule {
         return baseLr;
     }
 
-    /** The half period in steps. */
+    /** {@return the half period in steps} */
     public long tMax() {
         return tMax;
     }
 
-    /** The learning rate at {@code tMax}. */
+    /** {@return the learning rate at {@code tMax}} */
     public double etaMin() {
         return etaMin;
     }
@@ -74,13 +77,19 @@ public final class CosineAnnealingLr implements LearningRateSchedule {
             this.tMax = Args.atLeast("tMax", tMax, 1);
         }
 
-        /** The minimum learning rate, finite and {@code >= 0}; default 0. */
+        /**
+         * Sets the minimum learning rate, reached at {@code tMax}; default 0.
+         *
+         * @param etaMin the minimum learning rate, finite and {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code etaMin} is negative or not finite
+         */
         public Builder etaMin(double etaMin) {
             this.etaMin = Args.finiteAtLeast("etaMin", etaMin, 0);
             return this;
         }
 
-        /** The {@link CosineAnnealingLr} with these settings. */
+        /** {@return a {@link CosineAnnealingLr} with these settings} */
         public CosineAnnealingLr build() {
             return new CosineAnnealingLr(this);
         }

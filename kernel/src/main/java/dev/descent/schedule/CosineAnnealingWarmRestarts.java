@@ -41,6 +41,9 @@ public final class CosineAnnealingWarmRestarts implements LearningRateSchedule {
      *
      * @param baseLr the learning rate at step 0 and after each restart, finite and {@code >= 0}
      * @param t0 the first period in steps, {@code >= 1} (PyTorch's {@code T_0})
+     * @return a builder
+     * @throws IllegalArgumentException if {@code baseLr} is negative or not finite, or
+     *     {@code t0} is below 1
      */
     public static Builder builder(double baseLr, long t0) {
         return new Builder(baseLr, t0);
@@ -73,17 +76,17 @@ public final class CosineAnnealingWarmRestarts implements LearningRateSchedule {
         return baseLr;
     }
 
-    /** The first period. */
+    /** {@return the first period, in steps} */
     public long t0() {
         return t0;
     }
 
-    /** The factor by which each period is longer than the one before. */
+    /** {@return the factor by which each period is longer than the one before} */
     public long tMult() {
         return tMult;
     }
 
-    /** The learning rate approached at the end of each period. */
+    /** {@return the learning rate approached at the end of each period} */
     public double etaMin() {
         return etaMin;
     }
@@ -106,19 +109,31 @@ public final class CosineAnnealingWarmRestarts implements LearningRateSchedule {
             this.t0 = Args.atLeast("t0", t0, 1);
         }
 
-        /** The period multiplier, an integer {@code >= 1} as in PyTorch; default 1. */
+        /**
+         * Sets the period multiplier; default 1, periods of equal length.
+         *
+         * @param tMult the multiplier, an integer {@code >= 1} as in PyTorch
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tMult} is below 1
+         */
         public Builder tMult(long tMult) {
             this.tMult = Args.atLeast("tMult", tMult, 1);
             return this;
         }
 
-        /** The learning rate approached at the end of each period, finite, {@code >= 0}; default 0. */
+        /**
+         * Sets the learning rate approached at the end of each period; default 0.
+         *
+         * @param etaMin the learning rate, finite and {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code etaMin} is negative or not finite
+         */
         public Builder etaMin(double etaMin) {
             this.etaMin = Args.finiteAtLeast("etaMin", etaMin, 0);
             return this;
         }
 
-        /** The {@link CosineAnnealingWarmRestarts} with these settings. */
+        /** {@return a {@link CosineAnnealingWarmRestarts} with these settings} */
         public CosineAnnealingWarmRestarts build() {
             return new CosineAnnealingWarmRestarts(this);
         }

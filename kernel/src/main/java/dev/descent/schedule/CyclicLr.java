@@ -89,6 +89,9 @@ public final class CyclicLr implements LearningRateSchedule {
      *
      * @param baseLr the lower learning rate, at the start of each cycle, finite and {@code >= 0}
      * @param maxLr the upper learning rate, at the peak (before scaling), finite and {@code >= 0}
+     * @return a builder
+     * @throws IllegalArgumentException if {@code baseLr} or {@code maxLr} is negative or not
+     *     finite
      */
     public static Builder builder(double baseLr, double maxLr) {
         return new Builder(baseLr, maxLr);
@@ -139,33 +142,36 @@ public final class CyclicLr implements LearningRateSchedule {
         };
     }
 
-    /** The lower learning rate ({@code base_lr}), at the start of each cycle. */
+    /** {@return the lower learning rate ({@code base_lr}), at the start of each cycle} */
     @Override
     public double baseLr() {
         return baseLr;
     }
 
-    /** The upper learning rate ({@code max_lr}). */
+    /** {@return the upper learning rate ({@code max_lr})} */
     public double maxLr() {
         return maxLr;
     }
 
-    /** Steps of the rising half. */
+    /** {@return the steps of the rising half} */
     public long stepSizeUp() {
         return stepSizeUp;
     }
 
-    /** Steps of the falling half. */
+    /** {@return the steps of the falling half} */
     public long stepSizeDown() {
         return stepSizeDown;
     }
 
-    /** The amplitude policy; ignored when a custom {@code scaleFn} was given. */
+    /** {@return the amplitude policy; ignored when a custom {@code scaleFn} was given} */
     public Mode mode() {
         return mode;
     }
 
-    /** What the amplitude policy is evaluated on. */
+    /**
+     * {@return what the amplitude policy is evaluated on} Without a custom {@code scaleFn}, the
+     * one the mode implies.
+     */
     public ScaleMode scaleMode() {
         return scaleMode;
     }
@@ -199,25 +205,51 @@ public final class CyclicLr implements LearningRateSchedule {
             this.maxLr = Args.finiteAtLeast("maxLr", maxLr, 0);
         }
 
-        /** Steps of the rising half, {@code >= 1}; default 2000. */
+        /**
+         * Sets the length of the rising half; default 2000.
+         *
+         * @param stepSizeUp the number of steps, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code stepSizeUp} is below 1
+         */
         public Builder stepSizeUp(long stepSizeUp) {
             this.stepSizeUp = Args.atLeast("stepSizeUp", stepSizeUp, 1);
             return this;
         }
 
-        /** Steps of the falling half, {@code >= 1}; default {@code stepSizeUp}. */
+        /**
+         * Sets the length of the falling half; default {@code stepSizeUp}.
+         *
+         * @param stepSizeDown the number of steps, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code stepSizeDown} is below 1
+         */
         public Builder stepSizeDown(long stepSizeDown) {
             this.stepSizeDown = Args.atLeast("stepSizeDown", stepSizeDown, 1);
             return this;
         }
 
-        /** The amplitude policy, default {@link Mode#TRIANGULAR}; {@link #scaleFn} overrides it. */
+        /**
+         * Sets the amplitude policy; default {@link Mode#TRIANGULAR}. {@link #scaleFn} overrides
+         * it.
+         *
+         * @param mode the policy
+         * @return this builder
+         * @throws NullPointerException if {@code mode} is null
+         */
         public Builder mode(Mode mode) {
             this.mode = Args.notNull("mode", mode);
             return this;
         }
 
-        /** The base of {@link Mode#EXP_RANGE}'s {@code gamma^step}, finite, {@code > 0}; default 1. */
+        /**
+         * Sets the base of {@link Mode#EXP_RANGE}'s {@code gamma^step}; default 1. Other modes
+         * ignore it.
+         *
+         * @param gamma the base, finite and {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code gamma} is not a finite number above 0
+         */
         public Builder gamma(double gamma) {
             this.gamma = Args.positiveFinite("gamma", gamma);
             return this;
@@ -227,6 +259,11 @@ public final class CyclicLr implements LearningRateSchedule {
          * A custom amplitude policy replacing {@code mode}, evaluated on the cycle number or the
          * step according to {@link #scaleMode}. It should be pure, return values in [0, 1] and
          * not allocate, or the schedule will not be either.
+         *
+         * @param scaleFn the amplitude as a function of the cycle number (from 1) or the step
+         *     (from 0)
+         * @return this builder
+         * @throws NullPointerException if {@code scaleFn} is null
          */
         public Builder scaleFn(DoubleUnaryOperator scaleFn) {
             this.scaleFn = Args.notNull("scaleFn", scaleFn);
@@ -237,6 +274,10 @@ public final class CyclicLr implements LearningRateSchedule {
          * What a custom {@code scaleFn} is evaluated on; default {@link ScaleMode#CYCLE}. Only
          * meaningful with {@link #scaleFn}: {@link #build()} refuses a scale mode that
          * contradicts the built-in mode (PyTorch silently overrides it).
+         *
+         * @param scaleMode what {@code scaleFn} is evaluated on
+         * @return this builder
+         * @throws NullPointerException if {@code scaleMode} is null
          */
         public Builder scaleMode(ScaleMode scaleMode) {
             this.scaleMode = Args.notNull("scaleMode", scaleMode);
@@ -244,25 +285,47 @@ public final class CyclicLr implements LearningRateSchedule {
             return this;
         }
 
-        /** Whether momentum (or beta1) is cycled inversely to the learning rate; default true. */
+        /**
+         * Sets whether momentum (or beta1) is cycled inversely to the learning rate; default
+         * true, as in PyTorch.
+         *
+         * @param cycleMomentum false for a schedule of the learning rate only, which a group
+         *     without momentum (AdaGrad, or SGD or RMSProp built without it) requires
+         * @return this builder
+         */
         public Builder cycleMomentum(boolean cycleMomentum) {
             this.cycleMomentum = cycleMomentum;
             return this;
         }
 
-        /** The momentum at the peak of the learning rate, in [0, 1); default 0.8. */
+        /**
+         * Sets the momentum at the peak of the learning rate; default 0.8.
+         *
+         * @param baseMomentum the momentum, in [0, 1)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code baseMomentum} is outside [0, 1)
+         */
         public Builder baseMomentum(double baseMomentum) {
             this.baseMomentum = Args.unitHalfOpen("baseMomentum", baseMomentum);
             return this;
         }
 
-        /** The momentum at the start of each cycle, in [0, 1); default 0.9. */
+        /**
+         * Sets the momentum at the start of each cycle; default 0.9.
+         *
+         * @param maxMomentum the momentum, in [0, 1)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxMomentum} is outside [0, 1)
+         */
         public Builder maxMomentum(double maxMomentum) {
             this.maxMomentum = Args.unitHalfOpen("maxMomentum", maxMomentum);
             return this;
         }
 
         /**
+         * Builds the schedule.
+         *
+         * @return a {@link CyclicLr} with these settings
          * @throws IllegalArgumentException if a scale mode was given without a {@code scaleFn} and
          *     differs from the one the built-in mode implies
          */

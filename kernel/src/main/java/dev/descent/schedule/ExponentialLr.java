@@ -17,8 +17,14 @@ public final class ExponentialLr implements LearningRateSchedule {
     }
 
     /**
+     * A schedule that multiplies the learning rate by {@code gamma} every step.
+     *
      * @param baseLr the learning rate at step 0, finite and {@code >= 0}
-     * @param gamma the factor per step, finite and {@code > 0} (PyTorch has no default)
+     * @param gamma the factor per step, finite and {@code > 0} (PyTorch has no default); above 1
+     *     the learning rate grows
+     * @return the schedule
+     * @throws IllegalArgumentException if {@code baseLr} is negative or not finite, or
+     *     {@code gamma} is not a finite number above 0
      */
     public static ExponentialLr of(double baseLr, double gamma) {
         return new ExponentialLr(Args.finiteAtLeast("baseLr", baseLr, 0),
@@ -36,7 +42,7 @@ public final class ExponentialLr implements LearningRateSchedule {
         return baseLr;
     }
 
-    /** The factor per step. */
+    /** {@return the factor per step} */
     public double gamma() {
         return gamma;
     }

@@ -13,6 +13,8 @@ public final class FixedLr implements LearningRateSchedule {
      * A schedule that always gives {@code lr}.
      *
      * @param lr the learning rate, finite and {@code >= 0}
+     * @return the schedule
+     * @throws IllegalArgumentException if {@code lr} is negative or not finite
      */
     public static FixedLr of(double lr) {
         return new FixedLr(Args.finiteAtLeast("lr", lr, 0));

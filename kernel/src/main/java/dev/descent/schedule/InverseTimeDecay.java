@@ -20,8 +20,13 @@ public final class InverseTimeDecay implements LearningRateSchedule {
     }
 
     /**
+     * A schedule that divides the learning rate by {@code 1 + lrDecay * step}.
+     *
      * @param lr the learning rate at step 0, finite and {@code >= 0}
-     * @param lrDecay the decay rate {@code k}, finite and {@code >= 0}
+     * @param lrDecay the decay rate, finite and {@code >= 0}; 0 keeps {@code lr} for ever
+     * @return the schedule
+     * @throws IllegalArgumentException if {@code lr} or {@code lrDecay} is negative or not
+     *     finite
      */
     public static InverseTimeDecay of(double lr, double lrDecay) {
         return new InverseTimeDecay(Args.finiteAtLeast("lr", lr, 0),
@@ -39,7 +44,7 @@ public final class InverseTimeDecay implements LearningRateSchedule {
         return lr;
     }
 
-    /** The decay rate {@code k}. */
+    /** {@return the decay rate} */
     public double lrDecay() {
         return lrDecay;
     }

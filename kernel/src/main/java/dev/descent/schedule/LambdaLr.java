@@ -28,8 +28,14 @@ public final class LambdaLr implements LearningRateSchedule {
     }
 
     /**
+     * A schedule of {@code baseLr * factor(step)}.
+     *
      * @param baseLr the learning rate the factor scales, finite and {@code >= 0}
-     * @param factor the factor at each step, from 0 (PyTorch's {@code lr_lambda})
+     * @param factor the factor at each step, from 0 (PyTorch's {@code lr_lambda}); pure, as the
+     *     class says
+     * @return the schedule
+     * @throws IllegalArgumentException if {@code baseLr} is negative or not finite
+     * @throws NullPointerException if {@code factor} is null
      */
     public static LambdaLr of(double baseLr, LongToDoubleFunction factor) {
         return new LambdaLr(Args.finiteAtLeast("baseLr", baseLr, 0),

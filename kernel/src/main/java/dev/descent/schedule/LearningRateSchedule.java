@@ -66,16 +66,17 @@ public interface LearningRateSchedule {
     double lr(long step);
 
     /**
-     * The learning rate the schedule is relative to: PyTorch's {@code base_lrs} entry (the
-     * group's {@code initial_lr}). For most schedules {@code lr(0) == baseLr()}; for
+     * {@return the learning rate the schedule is relative to: PyTorch's {@code base_lrs} entry
+     * (the group's {@code initial_lr})} For most schedules {@code lr(0) == baseLr()}; for
      * {@link CyclicLr} it is {@code base_lr}, for {@link OneCycleLr} {@code max_lr / div_factor}.
      * {@link ChainedSchedule} divides by it to get a schedule's factor.
      */
     double baseLr();
 
     /**
-     * Whether {@link #momentum(long)} gives a momentum (or beta1) to use with each learning rate;
-     * false by default.
+     * {@return whether {@link #momentum(long)} gives a momentum (or beta1) to use with each
+     * learning rate} False by default. A group without momentum refuses a schedule that cycles
+     * it ({@link dev.descent.ParameterGroup#setSchedule}).
      */
     default boolean cyclesMomentum() {
         return false;
@@ -85,6 +86,8 @@ public interface LearningRateSchedule {
      * The momentum (SGD's {@code momentum}, Adam's {@code beta1}) for the same step as
      * {@link #lr(long)}, when {@link #cyclesMomentum()} is true.
      *
+     * @param step scheduler steps taken, from 0 (PyTorch's {@code last_epoch})
+     * @return the momentum, or Adam's {@code beta1}, for that step
      * @throws UnsupportedOperationException if this schedule does not cycle momentum
      * @throws IllegalArgumentException if {@code step} is outside the schedule's domain
      */

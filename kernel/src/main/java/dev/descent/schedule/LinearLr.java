@@ -35,6 +35,8 @@ public final class LinearLr implements LearningRateSchedule {
      * {@code totalIters} 5.
      *
      * @param baseLr the learning rate the factors apply to, finite and {@code >= 0}
+     * @return a builder
+     * @throws IllegalArgumentException if {@code baseLr} is negative or not finite
      */
     public static Builder builder(double baseLr) {
         return new Builder(baseLr);
@@ -52,17 +54,17 @@ public final class LinearLr implements LearningRateSchedule {
         return baseLr;
     }
 
-    /** The factor at step 0. */
+    /** {@return the factor at step 0} */
     public double startFactor() {
         return startFactor;
     }
 
-    /** The factor from step {@code totalIters} on. */
+    /** {@return the factor from step {@code totalIters} on} */
     public double endFactor() {
         return endFactor;
     }
 
-    /** The length of the ramp in steps. */
+    /** {@return the length of the ramp in steps} */
     public long totalIters() {
         return totalIters;
     }
@@ -84,7 +86,13 @@ public final class LinearLr implements LearningRateSchedule {
             this.baseLr = Args.finiteAtLeast("baseLr", baseLr, 0);
         }
 
-        /** The factor at step 0, in (0, 1] as PyTorch requires; default 1/3. */
+        /**
+         * Sets the factor at step 0; default 1/3. For a ramp from 0, see {@link LinearWarmup}.
+         *
+         * @param startFactor the factor, in (0, 1] as PyTorch requires
+         * @return this builder
+         * @throws IllegalArgumentException if {@code startFactor} is outside (0, 1]
+         */
         public Builder startFactor(double startFactor) {
             if (!(startFactor > 0 && startFactor <= 1)) {
                 throw new IllegalArgumentException(
@@ -94,19 +102,31 @@ public final class LinearLr implements LearningRateSchedule {
             return this;
         }
 
-        /** The factor from {@code totalIters} on, in [0, 1] as PyTorch requires; default 1. */
+        /**
+         * Sets the factor from {@code totalIters} on; default 1.
+         *
+         * @param endFactor the factor, in [0, 1] as PyTorch requires
+         * @return this builder
+         * @throws IllegalArgumentException if {@code endFactor} is outside [0, 1]
+         */
         public Builder endFactor(double endFactor) {
             this.endFactor = Args.unitClosed("endFactor", endFactor);
             return this;
         }
 
-        /** The length of the ramp, {@code >= 1}; default 5. */
+        /**
+         * Sets the length of the ramp; default 5.
+         *
+         * @param totalIters the number of steps, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code totalIters} is below 1
+         */
         public Builder totalIters(long totalIters) {
             this.totalIters = Args.atLeast("totalIters", totalIters, 1);
             return this;
         }
 
-        /** The {@link LinearLr} with these settings. */
+        /** {@return a {@link LinearLr} with these settings} */
         public LinearLr build() {
             return new LinearLr(this);
         }

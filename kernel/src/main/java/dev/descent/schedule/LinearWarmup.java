@@ -31,9 +31,15 @@ public final class LinearWarmup implements LearningRateSchedule {
     }
 
     /**
+     * A warm-up of {@code warmupSteps} steps before {@code after}.
+     *
      * @param after the schedule that follows the warm-up; the ramp ends at its {@code baseLr()}
      * @param warmupSteps the length of the ramp, {@code >= 1}
      * @param startFactor the fraction of {@code after.baseLr()} at step 0, in [0, 1]
+     * @return the schedule
+     * @throws IllegalArgumentException if {@code warmupSteps} is below 1 or {@code startFactor}
+     *     is outside [0, 1]
+     * @throws NullPointerException if {@code after} is null
      */
     public static LinearWarmup of(LearningRateSchedule after, long warmupSteps, double startFactor) {
         return new LinearWarmup(Args.notNull("after", after),
@@ -51,7 +57,7 @@ public final class LinearWarmup implements LearningRateSchedule {
         return after.baseLr() * (startFactor + (1.0 - startFactor) * (double) step / warmupSteps);
     }
 
-    /** The base learning rate of the schedule after the warm-up. */
+    /** {@return the base learning rate of the schedule after the warm-up} */
     @Override
     public double baseLr() {
         return after.baseLr();
@@ -71,17 +77,17 @@ public final class LinearWarmup implements LearningRateSchedule {
         return after.momentum(step >= warmupSteps ? step - warmupSteps : 0);
     }
 
-    /** The schedule after the warm-up. */
+    /** {@return the schedule after the warm-up} */
     public LearningRateSchedule after() {
         return after;
     }
 
-    /** The length of the ramp. */
+    /** {@return the length of the ramp, in steps} */
     public long warmupSteps() {
         return warmupSteps;
     }
 
-    /** The fraction of {@code after.baseLr()} at step 0. */
+    /** {@return the fraction of {@code after.baseLr()} at step 0} */
     public double startFactor() {
         return startFactor;
     }

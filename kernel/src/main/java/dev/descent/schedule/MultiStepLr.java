@@ -30,7 +30,12 @@ public final class MultiStepLr implements LearningRateSchedule {
      *
      * @param baseLr the learning rate at step 0, finite and {@code >= 0}
      * @param milestones the steps at which the learning rate decays: non-empty, each
-     *     {@code >= 0}, non-decreasing; a repeated milestone decays once per repetition
+     *     {@code >= 0}, non-decreasing; a repeated milestone decays once per repetition. The
+     *     array is copied.
+     * @return a builder
+     * @throws IllegalArgumentException if {@code baseLr} is negative or not finite, or the
+     *     milestones are empty, negative or out of order
+     * @throws NullPointerException if {@code milestones} is null
      */
     public static Builder builder(double baseLr, long... milestones) {
         return new Builder(baseLr, milestones);
@@ -47,12 +52,12 @@ public final class MultiStepLr implements LearningRateSchedule {
         return baseLr;
     }
 
-    /** A copy of the milestones. */
+    /** {@return a copy of the milestones} */
     public long[] milestones() {
         return milestones.clone();
     }
 
-    /** The factor per milestone. */
+    /** {@return the factor per milestone} */
     public double gamma() {
         return gamma;
     }
@@ -74,13 +79,19 @@ public final class MultiStepLr implements LearningRateSchedule {
             this.milestones = Args.ordered("milestones", milestones, 0, false);
         }
 
-        /** The factor per milestone, finite and {@code > 0}; default 0.1. */
+        /**
+         * Sets the factor per milestone; default 0.1.
+         *
+         * @param gamma the factor, finite and {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code gamma} is not a finite number above 0
+         */
         public Builder gamma(double gamma) {
             this.gamma = Args.positiveFinite("gamma", gamma);
             return this;
         }
 
-        /** The {@link MultiStepLr} with these settings. */
+        /** {@return a {@link MultiStepLr} with these settings} */
         public MultiStepLr build() {
             return new MultiStepLr(this);
         }

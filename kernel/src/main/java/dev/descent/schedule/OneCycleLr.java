@@ -134,6 +134,8 @@ public final class OneCycleLr implements LearningRateSchedule {
      * {@link Builder#totalSteps}, or {@link Builder#epochs} and {@link Builder#stepsPerEpoch}.
      *
      * @param maxLr the peak learning rate, finite and {@code >= 0}
+     * @return a builder
+     * @throws IllegalArgumentException if {@code maxLr} is negative or not finite
      */
     public static Builder builder(double maxLr) {
         return new Builder(maxLr);
@@ -195,23 +197,26 @@ public final class OneCycleLr implements LearningRateSchedule {
         return (to - from) * pct + from;
     }
 
-    /** PyTorch's {@code initial_lr}, {@code maxLr / divFactor}: the value at step 0. */
+    /** {@return PyTorch's {@code initial_lr}, {@code maxLr / divFactor}: the value at step 0} */
     @Override
     public double baseLr() {
         return initialLr;
     }
 
-    /** The peak learning rate. */
+    /** {@return the peak learning rate} */
     public double maxLr() {
         return maxLr;
     }
 
-    /** PyTorch's {@code min_lr}, {@code initialLr / finalDivFactor}: {@code lr(totalSteps - 1)}. */
+    /**
+     * {@return PyTorch's {@code min_lr}, {@code initialLr / finalDivFactor}, which is
+     * {@code lr(totalSteps - 1)}}
+     */
     public double minLr() {
         return minLr;
     }
 
-    /** The number of optimizer steps the schedule covers. */
+    /** {@return the number of optimizer steps the schedule covers} */
     public long totalSteps() {
         return totalSteps;
     }
@@ -245,61 +250,125 @@ public final class OneCycleLr implements LearningRateSchedule {
             this.maxLr = Args.finiteAtLeast("maxLr", maxLr, 0);
         }
 
-        /** The number of steps in the cycle, {@code >= 1}. */
+        /**
+         * Sets the number of steps in the cycle; give this, or {@link #epochs} and
+         * {@link #stepsPerEpoch}.
+         *
+         * @param totalSteps the number of steps, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code totalSteps} is below 1
+         */
         public Builder totalSteps(long totalSteps) {
             this.totalSteps = Args.atLeast("totalSteps", totalSteps, 1);
             return this;
         }
 
-        /** With {@link #stepsPerEpoch}, instead of {@link #totalSteps}: epochs, {@code >= 1}. */
+        /**
+         * Sets the number of epochs: with {@link #stepsPerEpoch}, instead of {@link #totalSteps}.
+         *
+         * @param epochs the number of epochs, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code epochs} is below 1
+         */
         public Builder epochs(long epochs) {
             this.epochs = Args.atLeast("epochs", epochs, 1);
             return this;
         }
 
-        /** With {@link #epochs}, instead of {@link #totalSteps}: steps per epoch, {@code >= 1}. */
+        /**
+         * Sets the steps per epoch: with {@link #epochs}, instead of {@link #totalSteps}.
+         *
+         * @param stepsPerEpoch the number of steps, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code stepsPerEpoch} is below 1
+         */
         public Builder stepsPerEpoch(long stepsPerEpoch) {
             this.stepsPerEpoch = Args.atLeast("stepsPerEpoch", stepsPerEpoch, 1);
             return this;
         }
 
-        /** The fraction of the cycle spent raising the learning rate, in [0, 1]; default 0.3. */
+        /**
+         * Sets the fraction of the cycle spent raising the learning rate; default 0.3.
+         *
+         * @param pctStart the fraction, in [0, 1]
+         * @return this builder
+         * @throws IllegalArgumentException if {@code pctStart} is outside [0, 1]
+         */
         public Builder pctStart(double pctStart) {
             this.pctStart = Args.unitClosed("pctStart", pctStart);
             return this;
         }
 
-        /** Cosine or linear annealing; default {@link AnnealStrategy#COS}. */
+        /**
+         * Sets cosine or linear annealing; default {@link AnnealStrategy#COS}.
+         *
+         * @param annealStrategy how each phase moves between its values
+         * @return this builder
+         * @throws NullPointerException if {@code annealStrategy} is null
+         */
         public Builder annealStrategy(AnnealStrategy annealStrategy) {
             this.annealStrategy = Args.notNull("annealStrategy", annealStrategy);
             return this;
         }
 
-        /** Whether momentum (or beta1) is cycled inversely to the learning rate; default true. */
+        /**
+         * Sets whether momentum (or beta1) is cycled inversely to the learning rate; default
+         * true, as in PyTorch.
+         *
+         * @param cycleMomentum false for a schedule of the learning rate only, which a group
+         *     without momentum (AdaGrad, or SGD or RMSProp built without it) requires
+         * @return this builder
+         */
         public Builder cycleMomentum(boolean cycleMomentum) {
             this.cycleMomentum = cycleMomentum;
             return this;
         }
 
-        /** The momentum at the peak learning rate, in [0, 1); default 0.85. */
+        /**
+         * Sets the momentum at the peak learning rate; default 0.85.
+         *
+         * @param baseMomentum the momentum, in [0, 1)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code baseMomentum} is outside [0, 1)
+         */
         public Builder baseMomentum(double baseMomentum) {
             this.baseMomentum = Args.unitHalfOpen("baseMomentum", baseMomentum);
             return this;
         }
 
-        /** The momentum at the start and the end, in [0, 1); default 0.95. */
+        /**
+         * Sets the momentum at the start and the end; default 0.95.
+         *
+         * @param maxMomentum the momentum, in [0, 1)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxMomentum} is outside [0, 1)
+         */
         public Builder maxMomentum(double maxMomentum) {
             this.maxMomentum = Args.unitHalfOpen("maxMomentum", maxMomentum);
             return this;
         }
 
-        /** {@code initialLr = maxLr / divFactor}; finite and {@code > 0}, default 25. */
+        /**
+         * Sets {@code divFactor}, where {@code initialLr = maxLr / divFactor}; default 25.
+         *
+         * @param divFactor the divisor, finite and {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code divFactor} is not a finite number above 0
+         */
         public Builder divFactor(double divFactor) {
             this.divFactor = Args.positiveFinite("divFactor", divFactor);
             return this;
         }
 
-        /** {@code minLr = initialLr / finalDivFactor}; finite and {@code > 0}, default 1e4. */
+        /**
+         * Sets {@code finalDivFactor}, where {@code minLr = initialLr / finalDivFactor}; default
+         * 1e4.
+         *
+         * @param finalDivFactor the divisor, finite and {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code finalDivFactor} is not a finite number
+         *     above 0
+         */
         public Builder finalDivFactor(double finalDivFactor) {
             this.finalDivFactor = Args.positiveFinite("finalDivFactor", finalDivFactor);
             return this;
@@ -308,6 +377,9 @@ public final class OneCycleLr implements LearningRateSchedule {
         /**
          * A third phase, as in the paper: up to {@code maxLr}, back down to {@code initialLr}
          * symmetrically, then to {@code minLr}. Default false (fastai's two phases).
+         *
+         * @param threePhase true for three phases
+         * @return this builder
          */
         public Builder threePhase(boolean threePhase) {
             this.threePhase = threePhase;
@@ -315,6 +387,9 @@ public final class OneCycleLr implements LearningRateSchedule {
         }
 
         /**
+         * Builds the schedule.
+         *
+         * @return a {@link OneCycleLr} with these settings
          * @throws IllegalArgumentException if neither {@code totalSteps} nor both {@code epochs}
          *     and {@code stepsPerEpoch} were given, if both ways were, if their product overflows,
          *     or if the phases include one of zero length that PyTorch would divide by

@@ -28,6 +28,8 @@ public final class PolynomialLr implements LearningRateSchedule {
      * A builder with PyTorch's defaults: {@code totalIters} 5, {@code power} 1.
      *
      * @param baseLr the learning rate at step 0, finite and {@code >= 0}
+     * @return a builder
+     * @throws IllegalArgumentException if {@code baseLr} is negative or not finite
      */
     public static Builder builder(double baseLr) {
         return new Builder(baseLr);
@@ -44,12 +46,12 @@ public final class PolynomialLr implements LearningRateSchedule {
         return baseLr;
     }
 
-    /** Steps until the learning rate reaches zero. */
+    /** {@return the steps until the learning rate reaches zero} */
     public long totalIters() {
         return totalIters;
     }
 
-    /** The power of the polynomial. */
+    /** {@return the power of the polynomial} */
     public double power() {
         return power;
     }
@@ -70,7 +72,13 @@ public final class PolynomialLr implements LearningRateSchedule {
             this.baseLr = Args.finiteAtLeast("baseLr", baseLr, 0);
         }
 
-        /** Steps until zero, {@code >= 1}; default 5. */
+        /**
+         * Sets the steps until the learning rate reaches zero; default 5.
+         *
+         * @param totalIters the number of steps, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code totalIters} is below 1
+         */
         public Builder totalIters(long totalIters) {
             this.totalIters = Args.atLeast("totalIters", totalIters, 1);
             return this;
@@ -79,13 +87,17 @@ public final class PolynomialLr implements LearningRateSchedule {
         /**
          * The power, finite and {@code >= 0}; default 1. (A negative power would grow the
          * learning rate and divide by zero at {@code totalIters}.)
+         *
+         * @param power the power, finite and {@code >= 0}; 0 keeps {@code baseLr} at every step
+         * @return this builder
+         * @throws IllegalArgumentException if {@code power} is negative or not finite
          */
         public Builder power(double power) {
             this.power = Args.finiteAtLeast("power", power, 0);
             return this;
         }
 
-        /** The {@link PolynomialLr} with these settings. */
+        /** {@return a {@link PolynomialLr} with these settings} */
         public PolynomialLr build() {
             return new PolynomialLr(this);
         }

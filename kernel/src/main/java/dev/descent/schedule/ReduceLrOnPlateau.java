@@ -90,6 +90,8 @@ public final class ReduceLrOnPlateau {
      * {@code threshold} 1e-4 relative, {@code cooldown} 0, {@code minLr} 0, {@code eps} 1e-8.
      *
      * @param lr the learning rate to start from (the group's), finite and {@code >= 0}
+     * @return a builder
+     * @throws IllegalArgumentException if {@code lr} is negative or not finite
      */
     public static Builder builder(double lr) {
         return new Builder(lr);
@@ -131,6 +133,11 @@ public final class ReduceLrOnPlateau {
      * uninterrupted one would. A checkpoint of the optimizer does not hold them (this object is
      * the trainer's, not the optimizer's): save them beside it.
      *
+     * @param lr the learning rate, finite and {@code >= 0}
+     * @param best the best metric so far, not NaN; {@code +/-inf} before the first
+     * @param numBadEpochs the bad epochs counted, in {@code [0, patience]}
+     * @param cooldownCounter the reports left in the cooldown, in {@code [0, cooldown]}
+     * @param lastEpoch the number of metrics reported, {@code >= 0}
      * @throws IllegalArgumentException if {@code lr} is negative or not finite, {@code best} is
      *     NaN, {@code numBadEpochs} is outside {@code [0, patience]}, {@code cooldownCounter}
      *     outside {@code [0, cooldown]} or {@code lastEpoch} negative; nothing is changed then
@@ -167,32 +174,35 @@ public final class ReduceLrOnPlateau {
                 ? a > best * (threshold + 1.0) : a > best + threshold;
     }
 
-    /** The current learning rate. */
+    /** {@return the current learning rate} */
     public double lr() {
         return lr;
     }
 
-    /** The best metric so far ({@code +/-inf} before the first). */
+    /** {@return the best metric so far ({@code +/-inf} before the first)} */
     public double best() {
         return best;
     }
 
-    /** Consecutive reports without improvement, since the last improvement, reduction or cooldown. */
+    /**
+     * {@return the consecutive reports without improvement, since the last improvement,
+     * reduction or cooldown}
+     */
     public long numBadEpochs() {
         return numBadEpochs;
     }
 
-    /** Reports left before bad epochs count again after a reduction. */
+    /** {@return the reports left before bad epochs count again after a reduction} */
     public long cooldownCounter() {
         return cooldownCounter;
     }
 
-    /** Whether bad epochs are currently ignored after a reduction. */
+    /** {@return whether bad epochs are currently ignored after a reduction} */
     public boolean inCooldown() {
         return cooldownCounter > 0;
     }
 
-    /** How many metrics have been reported (PyTorch's {@code last_epoch}). */
+    /** {@return how many metrics have been reported (PyTorch's {@code last_epoch})} */
     public long lastEpoch() {
         return lastEpoch;
     }
@@ -221,57 +231,107 @@ public final class ReduceLrOnPlateau {
             this.lr = Args.finiteAtLeast("lr", lr, 0);
         }
 
-        /** {@link Mode#MIN} for a loss, {@link Mode#MAX} for an accuracy; default MIN. */
+        /**
+         * Sets whether the metric should fall or rise; default {@link Mode#MIN}.
+         *
+         * @param mode {@link Mode#MIN} for a loss, {@link Mode#MAX} for an accuracy
+         * @return this builder
+         * @throws NullPointerException if {@code mode} is null
+         */
         public Builder mode(Mode mode) {
             this.mode = Args.notNull("mode", mode);
             return this;
         }
 
-        /** The factor of a reduction, in [0, 1) (PyTorch: {@code < 1}); default 0.1. */
+        /**
+         * Sets the factor a reduction multiplies the learning rate by; default 0.1.
+         *
+         * @param factor the factor, in [0, 1) (PyTorch: {@code < 1})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code factor} is outside [0, 1)
+         */
         public Builder factor(double factor) {
             this.factor = Args.unitHalfOpen("factor", factor);
             return this;
         }
 
-        /** Reports without improvement tolerated before a reduction, {@code >= 0}; default 10. */
+        /**
+         * Sets how many reports without improvement are tolerated before a reduction; default
+         * 10.
+         *
+         * @param patience the number of reports, {@code >= 0}; 0 reduces at the first report
+         *     without improvement
+         * @return this builder
+         * @throws IllegalArgumentException if {@code patience} is negative
+         */
         public Builder patience(long patience) {
             this.patience = Args.atLeast("patience", patience, 0);
             return this;
         }
 
-        /** The smallest significant improvement, finite and {@code >= 0}; default 1e-4. */
+        /**
+         * Sets the smallest significant improvement; default 1e-4.
+         *
+         * @param threshold the improvement, relative or absolute by {@link #thresholdMode},
+         *     finite and {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code threshold} is negative or not finite
+         */
         public Builder threshold(double threshold) {
             this.threshold = Args.finiteAtLeast("threshold", threshold, 0);
             return this;
         }
 
-        /** Whether {@code threshold} is relative or absolute; default {@link ThresholdMode#REL}. */
+        /**
+         * Sets whether {@code threshold} is relative or absolute; default
+         * {@link ThresholdMode#REL}.
+         *
+         * @param thresholdMode how the threshold is measured
+         * @return this builder
+         * @throws NullPointerException if {@code thresholdMode} is null
+         */
         public Builder thresholdMode(ThresholdMode thresholdMode) {
             this.thresholdMode = Args.notNull("thresholdMode", thresholdMode);
             return this;
         }
 
-        /** Reports after a reduction during which bad epochs are ignored, {@code >= 0}; default 0. */
+        /**
+         * Sets how many reports after a reduction ignore bad epochs; default 0.
+         *
+         * @param cooldown the number of reports, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code cooldown} is negative
+         */
         public Builder cooldown(long cooldown) {
             this.cooldown = Args.atLeast("cooldown", cooldown, 0);
             return this;
         }
 
-        /** The lowest learning rate a reduction goes to, finite and {@code >= 0}; default 0. */
+        /**
+         * Sets the lowest learning rate a reduction goes to; default 0.
+         *
+         * @param minLr the learning rate, finite and {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code minLr} is negative or not finite
+         */
         public Builder minLr(double minLr) {
             this.minLr = Args.finiteAtLeast("minLr", minLr, 0);
             return this;
         }
 
         /**
-         * A reduction smaller than this is not applied, finite and {@code >= 0}; default 1e-8.
+         * Sets how small a reduction is skipped; default 1e-8.
+         *
+         * @param eps the largest change of the learning rate not made, finite and {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code eps} is negative or not finite
          */
         public Builder eps(double eps) {
             this.eps = Args.finiteAtLeast("eps", eps, 0);
             return this;
         }
 
-        /** The {@link ReduceLrOnPlateau} with these settings. */
+        /** {@return a {@link ReduceLrOnPlateau} with these settings, at its starting state} */
         public ReduceLrOnPlateau build() {
             return new ReduceLrOnPlateau(this);
         }

@@ -38,9 +38,16 @@ public final class SequentialLr implements LearningRateSchedule {
     }
 
     /**
+     * The schedules one after another, as the class says; the list and the array are copied.
+     *
      * @param schedules the schedules, in order; at least one
      * @param milestones the steps at which the next schedule takes over: one fewer than the
      *     schedules, strictly increasing, each {@code >= 1}
+     * @return the sequence
+     * @throws IllegalArgumentException if {@code schedules} is empty, or the milestones do not
+     *     number one fewer than the schedules or are not strictly increasing and {@code >= 1}
+     * @throws NullPointerException if {@code schedules}, a schedule in it, or
+     *     {@code milestones} is null
      */
     public static SequentialLr of(List<? extends LearningRateSchedule> schedules, long... milestones) {
         Args.notNull("schedules", schedules);
@@ -68,7 +75,10 @@ public final class SequentialLr implements LearningRateSchedule {
         return schedules[i].lr(step - offset(i));
     }
 
-    /** The first schedule's base learning rate (PyTorch's schedulers share their group's). */
+    /**
+     * {@return the first schedule's base learning rate} PyTorch's schedulers share their
+     * group's.
+     */
     @Override
     public double baseLr() {
         return schedules[0].baseLr();
@@ -106,12 +116,12 @@ public final class SequentialLr implements LearningRateSchedule {
         return i == 0 ? 0 : milestones[i - 1];
     }
 
-    /** The schedules, in order. */
+    /** {@return the schedules, in order, as an unmodifiable list} */
     public List<LearningRateSchedule> schedules() {
         return List.of(schedules);
     }
 
-    /** A copy of the milestones. */
+    /** {@return a copy of the milestones} */
     public long[] milestones() {
         return milestones.clone();
     }

@@ -27,6 +27,9 @@ public final class StepLr implements LearningRateSchedule {
      *
      * @param baseLr the learning rate at step 0, finite and {@code >= 0}
      * @param stepSize the period of the decay, {@code >= 1} (PyTorch's {@code step_size})
+     * @return a builder
+     * @throws IllegalArgumentException if {@code baseLr} is negative or not finite, or
+     *     {@code stepSize} is below 1
      */
     public static Builder builder(double baseLr, long stepSize) {
         return new Builder(baseLr, stepSize);
@@ -43,12 +46,12 @@ public final class StepLr implements LearningRateSchedule {
         return baseLr;
     }
 
-    /** The period of the decay. */
+    /** {@return the period of the decay, in steps} */
     public long stepSize() {
         return stepSize;
     }
 
-    /** The factor per period. */
+    /** {@return the factor per period} */
     public double gamma() {
         return gamma;
     }
@@ -69,13 +72,19 @@ public final class StepLr implements LearningRateSchedule {
             this.stepSize = Args.atLeast("stepSize", stepSize, 1);
         }
 
-        /** The factor per period, finite and {@code > 0}; default 0.1. */
+        /**
+         * Sets the factor per period; default 0.1.
+         *
+         * @param gamma the factor, finite and {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code gamma} is not a finite number above 0
+         */
         public Builder gamma(double gamma) {
             this.gamma = Args.positiveFinite("gamma", gamma);
             return this;
         }
 
-        /** The {@link StepLr} with these settings. */
+        /** {@return a {@link StepLr} with these settings} */
         public StepLr build() {
             return new StepLr(this);
         }

@@ -57,8 +57,13 @@ public final class PanamaUpdateKernels implements UpdateKernels {
      * a species it knows as a constant: the copy is a hidden class defined from this class's own
      * bytes, with the width as its class data, so the loops exist once in the source.
      *
+     * @param bits the vector width: 128, 256 or 512, and at most the JVM's preferred width
+     * @return the kernels at that width; each call defines another hidden class, so keep the
+     *     result rather than calling again
      * @throws IllegalArgumentException if {@code bits} is not 128, 256 or 512, or wider than the
      *     JVM's preferred vectors (which C2 would not compile to vector instructions)
+     * @throws IllegalStateException if this class's bytes cannot be read or the copy cannot be
+     *     made
      */
     public static UpdateKernels withBits(int bits) {
         final int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
