@@ -34,8 +34,9 @@ public final class LossScaler {
     /** PyTorch's default number of clean steps between growths. */
     public static final int GROWTH_INTERVAL_DEFAULT = 2000;
 
-    private final float growthFactor;
-    private final float backoffFactor;
+    /** The factors as given: PyTorch multiplies the float scale by them in double. */
+    private final double growthFactor;
+    private final double backoffFactor;
     private final int growthInterval;
     private float scale;
     private int growthTracker;
@@ -44,8 +45,8 @@ public final class LossScaler {
 
     private LossScaler(Builder b) {
         this.scale = (float) b.initScale;
-        this.growthFactor = (float) b.growthFactor;
-        this.backoffFactor = (float) b.backoffFactor;
+        this.growthFactor = b.growthFactor;
+        this.backoffFactor = b.backoffFactor;
         this.growthInterval = b.growthInterval;
     }
 
@@ -139,15 +140,19 @@ public final class LossScaler {
         return (float) (1.0 / scale);
     }
 
-    /** PyTorch's {@code _amp_update_scale_}, after one step that found inf or NaN or did not. */
+    /**
+     * PyTorch's {@code _amp_update_scale_}, after one step that found inf or NaN or did not: the
+     * float scale times the factor in double, rounded once to float (a float product with the
+     * factor rounded to float rounds twice, and differs for factors such as 0.9).
+     */
     void update(boolean foundNonFinite) {
         if (foundNonFinite) {
-            scale = scale * backoffFactor;
+            scale = (float) (scale * backoffFactor);
             growthTracker = 0;
             return;
         }
         if (++growthTracker == growthInterval) {
-            final float grown = scale * growthFactor;
+            final float grown = (float) (scale * growthFactor);
             if (Float.isFinite(grown)) {
                 scale = grown;
             }
@@ -200,8 +205,9 @@ public final class LossScaler {
         }
 
         /**
-         * Backoff factor, in (0, 1) also when rounded to float (the scale is a float: 1e-46 would
-         * be 0, 0.99999999999 would be 1); default 0.5.
+         * Backoff factor, in (0, 1) also when rounded to float (the scale is a float: a factor
+         * within half a float spacing of 1, such as 0.99999999999, would never shrink it);
+         * default 0.5.
          *
          * @param backoffFactor the backoff factor
          * @return this builder

@@ -227,6 +227,45 @@ class GradientPrePassTest {
         assertEquals(65536f, scaler.scale(), "unchanged by rejected restores");
     }
 
+    /**
+     * PyTorch's {@code _amp_update_scale_} multiplies the float scale by the factor, a Python
+     * float (double), in double and rounds the product once to float. Rounding the factor to
+     * float first and multiplying in float rounds twice, which for factors that are not powers
+     * of two gives another scale: with a backoff of 0.9 from 65536 already after two backoffs.
+     * Expected values: the double product rounded to float, as numpy's float32(float(s) * 0.9)
+     * gives them.
+     */
+    @Test
+    void theScaleIsMultipliedByTheFactorInDoubleAndRoundedOnceAsInPyTorch() {
+        final List<Parameter> params = parameters(new long[] {3}, 11);
+        final LossScaler backingOff = LossScaler.builder().backoffFactor(0.9).build();
+        try (Sgd sgd = Sgd.builder().lr(0.1).build(params)) {
+            sgd.setLossScaler(backingOff);
+            final float[] expected = {58982.4f, 53084.16f, 47775.742f};
+            assertEquals(0x474f5c29, Float.floatToRawIntBits(expected[1]));
+            for (int t = 0; t < expected.length; t++) {
+                final float before = backingOff.scale();
+                params.get(0).setGradAt(1, Float.NaN);
+                sgd.step();
+                assertTrue(sgd.lastStepSkipped());
+                assertEquals((float) (before * 0.9), backingOff.scale(), "backoff " + (t + 1));
+                assertEquals(expected[t], backingOff.scale(), "backoff " + (t + 1));
+            }
+        }
+        final LossScaler growing = LossScaler.builder().growthFactor(1.1).growthInterval(1).build();
+        try (Sgd sgd = Sgd.builder().lr(0).build(params)) {
+            sgd.setLossScaler(growing);
+            fillGradients(params, 12, 1.0);
+            for (int t = 0; t < 7; t++) {
+                final float before = growing.scale();
+                sgd.step();
+                assertFalse(sgd.lastStepSkipped());
+                assertEquals((float) (before * 1.1), growing.scale(), "growth " + (t + 1));
+            }
+            assertEquals(127711.1328125f, growing.scale(), "after seven growths");
+        }
+    }
+
     @Test
     void aScaleBackedOffToZeroCanBeRestoredAndSkipsEveryStep() {
         final List<Parameter> params = parameters(new long[] {5}, 3);
