@@ -434,9 +434,7 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         final double norm = Math.sqrt(sum);
         if (!Double.isFinite(norm) && lossScaler == null
                 && clipping.onNonFinite() == GradientClipping.NonFinite.THROW) {
-            throw new ArithmeticException("the total L2 norm of the gradients is " + norm
-                    + " (a gradient is inf or NaN), so they cannot be clipped; nothing was"
-                    + " updated");
+            throw new ArithmeticException(nonFiniteGradient(norm));
         }
         lastGradNorm = norm;
         if (!Double.isFinite(norm)) {
@@ -452,6 +450,35 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
         final double coefficient = clipping == null ? 1 : clipping.coefficient(lastGradNorm);
         gradFactor = (float) ((double) prePassScale * coefficient);
         return true;
+    }
+
+    /**
+     * The error for a non-finite total norm without a loss scaler: names the first parameter and
+     * element whose gradient is inf or NaN (such a block's sum is the first non-finite one).
+     */
+    private String nonFiniteGradient(double norm) {
+        for (int i = 0; i < parameters.length; i++) {
+            for (long b = blockStarts[i]; b < blockStarts[i + 1]; b++) {
+                if (Double.isFinite(blockSums[(int) b])) {
+                    continue;
+                }
+                final long from = (b - blockStarts[i]) * UpdateKernels.REDUCTION_BLOCK;
+                final long to = Math.min(from + UpdateKernels.REDUCTION_BLOCK,
+                        parameters[i].length());
+                for (long e = from; e < to; e++) {
+                    final float g = parameters[i].gradAt(e);
+                    if (!Float.isFinite(g)) {
+                        return "the gradient of parameter '" + parameters[i].name() + "' is " + g
+                                + " at element " + e + ", so the total L2 norm of the gradients"
+                                + " is " + norm + " and they cannot be clipped (a finite gradient"
+                                + " was expected; withOnNonFinite(SKIP_STEP) skips such steps);"
+                                + " nothing was updated";
+                    }
+                }
+            }
+        }
+        return "the total L2 norm of the gradients is " + norm + " (a gradient is inf or NaN),"
+                + " so they cannot be clipped; nothing was updated";
     }
 
     private void runPhase(Phase phase) {

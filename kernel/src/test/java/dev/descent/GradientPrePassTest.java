@@ -132,6 +132,11 @@ class GradientPrePassTest {
                     final double norm = adam.lastGradNorm();
                     final ArithmeticException e = assertThrows(ArithmeticException.class, adam::step);
                     assertTrue(e.getMessage().contains("nothing was updated"), e.getMessage());
+                    // Which gradient, where, and what it holds: among hundreds of tensors the
+                    // norm alone does not say where to look.
+                    assertTrue(e.getMessage().contains("parameter 'p6'")
+                            && e.getMessage().contains("element 69999")
+                            && e.getMessage().contains("Infinity"), e.getMessage());
                     // Not even what the last step reported.
                     assertEquals(norm, adam.lastGradNorm());
                     assertFalse(adam.lastStepSkipped());
