@@ -7,9 +7,15 @@ package dev.descent;
  * <p>By norm, the gradients are not rewritten: the factor
  * {@code min(1, maxNorm / (totalNorm + 1e-6))} enters the fused update as a scale of the gradient.
  * The total norm is a reduction in double over fixed blocks in a fixed order, so it is the same
- * number for every vector width and thread count. By value, the gradients are clamped in place to
- * {@code [-clipValue, clipValue]}, as PyTorch does. A non-finite total norm (an inf or NaN
+ * number for every vector width and thread count. PyTorch's is float32, and overflows to inf
+ * once the squares sum past {@link Float#MAX_VALUE} (one gradient of 1.9e19 does it): PyTorch
+ * then scales every gradient by 0 (or raises, with {@code error_if_nonfinite=True}), where
+ * Descent's norm stays finite and clips as usual. By value, the gradients are clamped in place
+ * to {@code [-clipValue, clipValue]}, as PyTorch does. A non-finite total norm (an inf or NaN
  * gradient) either fails the step or skips it ({@link NonFinite}); nothing is written either way.
+ * PyTorch's defaults go on instead: {@code clip_grad_norm_} scales by {@code maxNorm/inf = 0}
+ * (an inf gradient becomes NaN) or by NaN, {@code clip_grad_value_} clamps an inf and passes a
+ * NaN on.
  *
  * <p>Instances are immutable; the {@code with...} methods return changed copies.
  */

@@ -9,9 +9,14 @@ package dev.descent;
  * no state, and multiplies the scale by {@code backoffFactor}; after {@code growthInterval}
  * clean steps in a row the scale is multiplied by {@code growthFactor}.
  *
+ * <p>The check is on the unscaled gradients, as the update uses them; PyTorch checks the scaled
+ * ones, before unscaling. The two skip the same steps except where unscaling itself overflows:
+ * a scale below 1 that takes a finite gradient past the float range, or a scale of 0 (1/0 is
+ * inf). There PyTorch would step with the inf or NaN that unscaling made; Descent skips.
+ *
  * <p>The scale is a float, as PyTorch's scale tensor is. Backing off can take it down to 0
  * (after 166 non-finite steps in a row from the default scale and factor); from then on every
- * step is skipped, as in PyTorch.
+ * step is skipped, by the check above.
  *
  * <p>A scaler belongs to one optimizer at a time ({@link Optimizer#setLossScaler} refuses one
  * that another open optimizer holds), because each step updates it: PyTorch's pattern of one

@@ -271,6 +271,49 @@ class GradientPrePassTest {
         }
     }
 
+    /**
+     * The check is on the gradients as the update uses them, unscaled: a finite gradient that
+     * unscaling by a scale below 1 takes past the float range skips the step. (PyTorch checks
+     * before unscaling, and would step with the inf.)
+     */
+    @Test
+    void aGradientThatUnscalesToInfSkipsTheStep() {
+        final List<Parameter> params = parameters(new long[] {4}, 13);
+        final LossScaler scaler = LossScaler.builder().build();
+        try (Sgd sgd = Sgd.builder().lr(0.1).build(params)) {
+            sgd.setLossScaler(scaler);
+            scaler.restore(0.25f, 0);
+            fillGradients(params, 14, 1.0);
+            params.get(0).setGradAt(2, 1e38f); // finite; times 4 it is not
+            final Snapshot before = new Snapshot(sgd, params);
+            sgd.step();
+            assertTrue(sgd.lastStepSkipped());
+            assertEquals(Double.POSITIVE_INFINITY, sgd.lastGradNorm());
+            before.assertUnchanged(sgd, params);
+            assertEquals(0.125f, scaler.scale());
+        }
+    }
+
+    /**
+     * The norm is summed in double, so gradients whose squares overflow a float sum still have a
+     * finite norm and are clipped (PyTorch's float32 norm of {1.9e19, 1} is inf: it would scale
+     * them by 0, or raise with error_if_nonfinite=True).
+     */
+    @Test
+    void gradientsWhoseSquaresOverflowAFloatAreClippedByTheirFiniteNorm() {
+        final Parameter p = Parameter.allocate(arena, "huge", 2);
+        p.setGradAt(0, 1.9e19f);
+        p.setGradAt(1, 1f);
+        try (Sgd sgd = Sgd.builder().lr(1).build(List.of(p))) {
+            sgd.setGradientClipping(GradientClipping.byNorm(1)); // THROW on a non-finite norm
+            sgd.step();
+            final double g = 1.9e19f;
+            assertEquals(Math.sqrt(g * g + 1), sgd.lastGradNorm());
+            assertEquals(-1, p.valueAt(0), 1e-6, "the clipped gradient has norm 1");
+            assertEquals(-1 / g, p.valueAt(1), 1e-6 / g);
+        }
+    }
+
     @Test
     void aScaleBackedOffToZeroCanBeRestoredAndSkipsEveryStep() {
         final List<Parameter> params = parameters(new long[] {5}, 3);
@@ -283,7 +326,7 @@ class GradientPrePassTest {
             scaler.restore(0f, 0); // what a checkpoint of this scaler holds
             fillGradients(params, 4, 1.0);
             final Snapshot before = new Snapshot(sgd, params);
-            sgd.step(); // 1/0 unscales every gradient to inf, as in PyTorch
+            sgd.step(); // 1/0 unscales every gradient to inf (PyTorch checks before unscaling)
             assertTrue(sgd.lastStepSkipped());
             before.assertUnchanged(sgd, params);
         }
