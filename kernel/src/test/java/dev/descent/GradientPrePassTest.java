@@ -62,6 +62,36 @@ class GradientPrePassTest {
         }
     }
 
+    /**
+     * The factor at and around the limit, against torch 1.13.1's clip_grad_norm_ followed by SGD
+     * with lr 1 from zero, on the CPU (values after the step, as float bits): under the limit the
+     * factor is clamped to 1 and the gradient passes unchanged; at the limit the 1e-6 makes it a
+     * hair below 1; for a norm of 5e-7 the 1e-6 dominates and the gradient is scaled by 2/3 even
+     * though its norm is under maxNorm 1e-6; maxNorm 0 zeroes it. PyTorch computes the factor in
+     * float32 and Descent in double, so they may part by an ulp or two.
+     */
+    @Test
+    void clipByNormMatchesPyTorchAroundTheLimit() {
+        final float[][] grads = {{3f, -4f}, {3f, -4f}, {3e-7f, -4e-7f}, {3e-7f, -4e-7f}};
+        final double[] maxNorms = {10, 5, 1e-6, 0};
+        final int[][] pytorch = {{0xc0400000, 0x40800000}, {0xc03ffffd, 0x407ffffc},
+                {0xb456bf94, 0x348f2a63}, {0x00000000, 0x00000000}};
+        for (int c = 0; c < grads.length; c++) {
+            final Parameter p = Parameter.allocate(arena, "p", 2);
+            try (Sgd sgd = Sgd.builder().lr(1).build(List.of(p))) {
+                sgd.setGradientClipping(GradientClipping.byNorm(maxNorms[c]));
+                p.setGradAt(0, grads[c][0]);
+                p.setGradAt(1, grads[c][1]);
+                sgd.step();
+                for (int e = 0; e < 2; e++) {
+                    final float expected = Float.intBitsToFloat(pytorch[c][e]);
+                    assertEquals(expected, p.valueAt(e), 2 * Math.ulp(expected),
+                            "maxNorm " + maxNorms[c] + ", element " + e);
+                }
+            }
+        }
+    }
+
     @Test
     void theNormIsTheSameDoubleForEveryThreadCount() {
         final List<Parameter> params = parameters(SHAPE, 1);
