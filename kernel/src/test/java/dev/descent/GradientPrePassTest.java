@@ -302,6 +302,31 @@ class GradientPrePassTest {
     }
 
     /**
+     * As PyTorch's {@code _amp_update_scale_}: a growth that would take the scale past the float
+     * range leaves it as it is, and the count of clean steps starts again. (An infinite scale
+     * would make every scaled loss inf and back off to inf for good.)
+     */
+    @Test
+    void theScaleDoesNotGrowPastTheFloatRange() {
+        final List<Parameter> params = parameters(new long[] {3}, 15);
+        final LossScaler scaler = LossScaler.builder().growthInterval(2).build();
+        try (Sgd sgd = Sgd.builder().lr(0).build(params)) {
+            sgd.setLossScaler(scaler);
+            final float top = 0x1.8p127f; // finite; doubled it is not
+            scaler.restore(top, 1);
+            fillGradients(params, 16, 1.0);
+            sgd.step();
+            assertFalse(sgd.lastStepSkipped());
+            assertEquals(top, scaler.scale(), "not grown to inf");
+            assertEquals(0, scaler.growthTracker(), "the interval starts again");
+            scaler.restore(0x1p126f, 1);
+            sgd.step();
+            assertEquals(0x1p127f, scaler.scale(), "grown while it stays finite");
+            assertEquals(0, scaler.growthTracker());
+        }
+    }
+
+    /**
      * The check is on the gradients as the update uses them, unscaled: a finite gradient that
      * unscaling by a scale below 1 takes past the float range skips the step. (PyTorch checks
      * before unscaling, and would step with the inf.)
