@@ -226,6 +226,41 @@ class GradientPrePassTest {
         }
     }
 
+    /**
+     * PyTorch's order with a scaler: unscale, then clip (clip_grad_norm_ or clip_grad_value_),
+     * then step. With a power-of-two scale unscaling is exact, so a clipped run on scaled
+     * gradients must equal, bit for bit, the same clipping on the unscaled ones: values, the
+     * norm, and (by value) the clamped gradients left in place.
+     */
+    @Test
+    void clippingWithALossScalerClipsTheUnscaledGradients() {
+        for (GradientClipping clipping : List.of(GradientClipping.byNorm(2.0),
+                GradientClipping.byValue(0.5))) {
+            final List<Parameter> scaled = parameters(SHAPE, 17);
+            final List<Parameter> reference = parameters(SHAPE, 17);
+            try (Sgd a = Sgd.builder().lr(0.1).momentum(0.9).build(scaled);
+                 Sgd b = Sgd.builder().lr(0.1).momentum(0.9).build(reference)) {
+                a.setLossScaler(LossScaler.builder().initScale(1024).build());
+                a.setGradientClipping(clipping);
+                b.setGradientClipping(clipping);
+                for (int t = 0; t < 3; t++) {
+                    fillGradients(reference, 200 + t, 1.0);
+                    copyGradients(reference, scaled, 1024f);
+                    a.step();
+                    b.step();
+                    assertFalse(a.lastStepSkipped());
+                    assertEquals(b.lastGradNorm(), a.lastGradNorm(), clipping + " norm");
+                }
+                for (int i = 0; i < scaled.size(); i++) {
+                    assertSameBits(reference.get(i).values(), scaled.get(i).values());
+                    if (!clipping.byNorm()) {
+                        assertSameBits(reference.get(i).grad(), scaled.get(i).grad());
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void badSettingsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> GradientClipping.byNorm(-1));
