@@ -75,7 +75,9 @@ import java.util.zip.CRC32C;
  *       the buffers started if the step count is above 0);</li>
  *   <li>with a {@link LossScaler} attached: {@code loss_scaler.scale} and
  *       {@code loss_scaler.growth_tracker} (its state), {@code loss_scaler.growth_factor},
- *       {@code loss_scaler.backoff_factor} and {@code loss_scaler.growth_interval};</li>
+ *       {@code loss_scaler.backoff_factor} and {@code loss_scaler.growth_interval} (files
+ *       written before 2026-12-07 hold the factors rounded to float, and load into a scaler
+ *       built with the factors they round from);</li>
  *   <li>{@code data_crc32c}: the CRC-32C of the data section, 8 lowercase hex digits;</li>
  *   <li>{@code header_crc32c}, the last entry: the CRC-32C of the header's bytes as stored, with
  *       this entry's own 8 hex digits read as {@code 00000000}, so that a changed step count or
@@ -1187,6 +1189,12 @@ public final class Checkpoints {
                     + " checkpoint has none; load before setLossScaler, or detach it");
         }
         final Map<String, String> expected = lossScalerMetadata(scaler);
+        // Until 2026-12-07 the scaler multiplied by its factors rounded to float, and files
+        // recorded them so (0.9 as 0.8999999761581421); such a file resumes a scaler built with
+        // the factor as given.
+        final Map<String, String> savedAsFloat = Map.of(
+                SCALER_HYPERPARAMETERS.get(0), Double.toString((float) scaler.growthFactor()),
+                SCALER_HYPERPARAMETERS.get(1), Double.toString((float) scaler.backoffFactor()));
         for (String key : SCALER_HYPERPARAMETERS) {
             final String name = key.substring(LOSS_SCALER_KEY_PREFIX.length());
             final String value = m.get(key);
@@ -1195,7 +1203,7 @@ public final class Checkpoints {
                         + " from the checkpoint's metadata (" + key + "); this optimizer's has "
                         + expected.get(key));
             }
-            if (!value.equals(expected.get(key))) {
+            if (!value.equals(expected.get(key)) && !value.equals(savedAsFloat.get(key))) {
                 throw new CheckpointException(path, "loss scaler setting " + name + " differs: the"
                         + " checkpoint has " + value + ", this optimizer's has " + expected.get(key));
             }

@@ -332,6 +332,42 @@ class CorruptCheckpointTest {
         }
     }
 
+    /**
+     * Files written while the scaler multiplied by its factors rounded to float record them so:
+     * they resume a scaler built with the factor as given, and no other.
+     */
+    @Test
+    void factorsRecordedAsFloatsLoadIntoTheFactorsTheyRoundFrom() throws IOException {
+        final Path current = dir.resolve("backoff.safetensors");
+        try (Optimizer<?> o = ADAM.build(Runs.parameters(arena, 1))) {
+            o.setLossScaler(LossScaler.builder().backoffFactor(0.9).growthFactor(1.1).build());
+            Runs.train(o, 0, 2);
+            Checkpoints.save(o, current);
+        }
+        final SafetensorsFile f = SafetensorsFile.read(current);
+        edit(f, bad, s -> s.replace("\"loss_scaler.backoff_factor\":\"0.9\"",
+                "\"loss_scaler.backoff_factor\":\"" + (double) 0.9f + "\"")
+                .replace("\"loss_scaler.growth_factor\":\"1.1\"",
+                        "\"loss_scaler.growth_factor\":\"" + (double) 1.1f + "\""));
+        try (Optimizer<?> live = ADAM.build(Runs.parameters(arena, 42))) {
+            final LossScaler scaler = LossScaler.builder().backoffFactor(0.9).growthFactor(1.1).build();
+            live.setLossScaler(scaler);
+            Checkpoints.load(live, bad);
+            assertEquals(2, live.stepCount());
+            assertEquals(0.9, scaler.backoffFactor());
+        }
+        try (Optimizer<?> live = ADAM.build(Runs.parameters(arena, 42))) {
+            live.setLossScaler(LossScaler.builder().backoffFactor(0.91).growthFactor(1.1).build());
+            refuses(live, bad, "loss scaler setting backoff_factor differs: the checkpoint has "
+                    + (double) 0.9f + ", this optimizer's has 0.91");
+        }
+        try (Optimizer<?> live = ADAM.build(Runs.parameters(arena, 42))) {
+            live.setLossScaler(LossScaler.builder().backoffFactor((double) 0.9f).growthFactor(1.1).build());
+            refuses(live, current, "loss scaler setting backoff_factor differs: the checkpoint has 0.9,"
+                    + " this optimizer's has " + (double) 0.9f);
+        }
+    }
+
     @Test
     void parametersOfOtherLengthsAreRefused() throws IOException {
         final List<Parameter> ps = new ArrayList<>(Runs.parameters(arena, 42));
