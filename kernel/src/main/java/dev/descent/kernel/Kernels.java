@@ -64,7 +64,8 @@ public final class Kernels {
      * The kernels for a step whose values, gradients and state take {@code bytesPerThread} bytes
      * per thread: {@link #provider()}, or, on an Intel CPU whose preferred vectors are 512 bits
      * wide and whose cache sizes are known, the same kernels at 256 bits where those are faster.
-     * Both give the same bits. Measured on an Intel Xeon (Sapphire Rapids class, 48 KiB L1d and 2
+     * Both give the same bits (a NaN's sign and payload aside, as {@link UpdateKernels} says).
+     * Measured on an Intel Xeon (Sapphire Rapids class, 48 KiB L1d and 2
      * MiB L2 per core; {@code PairedBenchmark.step} against the same loops in C, 512 → 256 bits):
      * Intel splits a 512-bit divide or square root in three, so the kernels that divide (AdaGrad,
      * RMSProp, Adam) gain 6-9% at 256 bits wherever the divider rather than memory bounds them, up
@@ -72,8 +73,10 @@ public final class Kernels {
      * 16,777,216 elements in DRAM 512 bits are 0-2% faster. The SGD family gains 7-9% at 256 bits
      * once its data spills out of L1 into L2 (SGD at 16,384 elements 0.93 → 1.00, momentum at
      * 65,536 0.93 → 0.99), while 512 bits are 6-56% faster where it fits in about twice the L1 (SGD
-     * at 4,096 1.27 against 1.00) and 6% faster in DRAM. Not on AMD's CPUs (see
-     * {@link #narrowerCanBeFaster}).
+     * at 4,096 1.27 against 1.00) and 6% faster in DRAM. Only on Intel's CPUs, where this was
+     * measured: AMD's Zen 5 runs 512-bit vectors at full width, and forced to 256 bits the kernels
+     * ran slower at every size in cache (Adam at 4,096 elements 1.09 → 0.57 of C), and Zen 4
+     * splits 512-bit operations in two, so halving the width should save nothing there either.
      *
      * @param bytesPerThread what one thread's part of a step reads and writes, counting each
      *     tensor once

@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
  * from the body.
  *
  * <p>{@code Math.fma} and {@code Math.sqrt} round exactly once, as the vector instructions do, which
- * is what makes the results of all implementations bit-identical.
+ * is what makes the results of all implementations bit-identical, but for the sign and payload of
+ * a NaN ({@link UpdateKernels} says why).
  */
 public final class ScalarUpdateKernels implements UpdateKernels {
 

@@ -13,7 +13,11 @@ import java.lang.foreign.MemorySegment;
  * API, which checks everything before the first write.
  *
  * <p>Every implementation performs the same float operations in the same order (the sequences are
- * spelled out in {@link ScalarUpdateKernels}), so that all of them produce the same bits.
+ * spelled out in {@link ScalarUpdateKernels}), so that all of them produce the same bits, NaNs
+ * aside: a NaN result is NaN in every implementation, but its sign and payload are not part of
+ * that promise, since Java leaves them to the hardware and the JIT (centered RMSProp's
+ * {@code -a*a + v} gave a NaN of either sign from the same inputs, depending on how far the JIT
+ * had compiled the loop).
  * The gradient enters every update as {@code gradScale * grad}, which carries the sign for
  * {@code maximize} (and later loss-scale and clipping factors) without a separate pass. A scale of
  * exactly 1, the common case, is no multiply at all, and neither is a {@code gradCoef} or Adam's
@@ -182,7 +186,8 @@ public interface UpdateKernels {
      * @param offset the first element of the block
      * @param count how many elements to sum, at most {@link #REDUCTION_BLOCK}
      * @param gradScale the factor applied to each element before it is squared
-     * @return the sum of squares, the same bits from every implementation
+     * @return the sum of squares, the same bits from every implementation (a NaN sum aside,
+     *     whose sign and payload may differ, as above)
      */
     double sumOfSquares(MemorySegment grad, long offset, long count, float gradScale);
 
