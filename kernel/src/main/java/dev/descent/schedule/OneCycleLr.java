@@ -209,8 +209,10 @@ public final class OneCycleLr implements LearningRateSchedule {
     }
 
     /**
-     * {@return PyTorch's {@code min_lr}, {@code initialLr / finalDivFactor}, which is
-     * {@code lr(totalSteps - 1)}}
+     * {@return PyTorch's {@code min_lr}, {@code initialLr / finalDivFactor}, where the last phase
+     * ends} That is {@code lr(totalSteps - 1)}, unless the phases before the last already reach
+     * that step: with {@code pctStart} 1 and two phases, {@code lr(totalSteps - 1)} is
+     * {@code maxLr}.
      */
     public double minLr() {
         return minLr;

@@ -183,6 +183,9 @@ class BoundaryTest {
         }
         assertEquals(0.1, s.lr(9));
         assertEquals(0.85, s.momentum(9));
+        // The empty last phase is where minLr would be: no planned step reaches it.
+        assertEquals(0.1 / 25 / 1e4, s.minLr(), 1e-20);
+        assertTrue(s.lr(s.totalSteps() - 1) > 1000 * s.minLr(), "lr(totalSteps - 1) is maxLr");
         assertThrows(IllegalArgumentException.class, () -> s.lr(10));
         assertThrows(IllegalArgumentException.class, () -> s.momentum(10));
     }
