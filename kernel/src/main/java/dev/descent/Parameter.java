@@ -292,6 +292,7 @@ public final class Parameter {
      *     {@code arena}, not one of the JDK's, returns memory that breaks
      *     {@link Arena#allocate(long, long)}'s contract
      * @throws IllegalStateException if {@code arena} is closed
+     * @throws WrongThreadException if {@code arena} is confined to another thread
      * @throws OutOfMemoryError if the memory cannot be had, naming the block's size
      * @throws NullPointerException if an argument is null
      */

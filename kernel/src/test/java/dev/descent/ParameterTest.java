@@ -266,7 +266,7 @@ class ParameterTest {
     void allocateFromAConfinedArenaOfAnotherThreadFails() throws Exception {
         try (Arena confined = Arena.ofConfined()) {
             final Parameter first = Parameter.allocate(confined, "first", 16); // room left
-            final Throwable[] thrown = new Throwable[2];
+            final Throwable[] thrown = new Throwable[3];
             final Thread other = new Thread(() -> {
                 try {
                     Parameter.allocate(confined, "packed", 16);
@@ -278,12 +278,18 @@ class ParameterTest {
                 } catch (Throwable t) {
                     thrown[1] = t;
                 }
+                try {
+                    Parameter.allocateBlock(confined, List.of("block"), 16);
+                } catch (Throwable t) {
+                    thrown[2] = t;
+                }
             });
             other.start();
             other.join();
             assertTrue(thrown[0] instanceof WrongThreadException, String.valueOf(thrown[0]));
             assertTrue(thrown[0].getMessage().contains("'packed'"), thrown[0].getMessage());
             assertTrue(thrown[1] instanceof WrongThreadException, String.valueOf(thrown[1]));
+            assertTrue(thrown[2] instanceof WrongThreadException, String.valueOf(thrown[2]));
             final Parameter second = Parameter.allocate(confined, "second", 16);
             assertSame(first.valuesBlock(), second.valuesBlock());
             assertEquals(16, second.blockOffset(), "the failed calls took nothing");
