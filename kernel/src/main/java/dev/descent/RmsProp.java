@@ -137,9 +137,9 @@ public final class RmsProp extends Optimizer<RmsProp.Config> {
         }
 
         /**
-         * Sets centered RMSProp, which divides by an estimate of the gradient's variance rather
-         * than its mean square and keeps a running average of the gradient ({@code grad_avg});
-         * default false.
+         * Sets centered RMSProp, which divides by the root of an estimate of the gradient's
+         * variance rather than of its mean square, and keeps a running average of the gradient
+         * ({@code grad_avg}); default false.
          *
          * @param centered true for centered RMSProp
          * @return this builder
