@@ -221,9 +221,10 @@ public final class Checkpoints {
      * @throws IllegalStateException if the optimizer is closed or a parameter's memory cannot be
      *     accessed
      * @throws IllegalArgumentException if two tensors would have the same name (a parameter named
-     *     like another's state tensor, e.g. {@code w} and {@code w.exp_avg}), or the header would
-     *     be longer than {@link #MAX_HEADER_BYTES} or hold more values than a load reads (about
-     *     600,000 tensors); {@code path} is then unchanged
+     *     like another's state tensor, e.g. {@code w} and {@code w.exp_avg}), a parameter is named
+     *     {@code __metadata__}, or the header would be longer than {@link #MAX_HEADER_BYTES} or
+     *     hold more values than a load reads (about 600,000 tensors); {@code path} is then
+     *     unchanged
      * @throws IOException if the file cannot be written; {@code path} is then unchanged
      */
     public static void save(Optimizer<?> optimizer, Path path) throws IOException {
@@ -253,9 +254,10 @@ public final class Checkpoints {
      * @param parameters the parameters, in the order their tensors are written
      * @param path the file to write; its directory must exist
      * @throws NullPointerException if an argument or element is null
-     * @throws IllegalArgumentException if two parameters have the same name, or the header would
-     *     be longer than {@link #MAX_HEADER_BYTES} or hold more values than a load reads (about
-     *     600,000 tensors); {@code path} is then unchanged
+     * @throws IllegalArgumentException if two parameters have the same name, one is named
+     *     {@code __metadata__}, or the header would be longer than {@link #MAX_HEADER_BYTES} or
+     *     hold more values than a load reads (about 600,000 tensors); {@code path} is then
+     *     unchanged
      * @throws IllegalStateException if a parameter's memory cannot be accessed
      * @throws IOException if the file cannot be written; {@code path} is then unchanged
      */
@@ -289,8 +291,8 @@ public final class Checkpoints {
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if the optimizer is closed or a parameter's memory cannot be
      *     accessed
-     * @throws IllegalArgumentException if two tensors would have the same name, as
-     *     {@link #save(Optimizer, Path)} refuses them
+     * @throws IllegalArgumentException if two tensors would have the same name or a parameter is
+     *     named {@code __metadata__}, as {@link #save(Optimizer, Path)} refuses them
      * @throws CheckpointException if the file is not a valid checkpoint for this optimizer; the
      *     message says what is wrong
      * @throws IOException if the file cannot be read

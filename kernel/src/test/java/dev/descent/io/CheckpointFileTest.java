@@ -118,6 +118,11 @@ class CheckpointFileTest {
         }
         rejects(IllegalArgumentException.class, () -> Checkpoints.save(List.of(w,
                 Parameter.ofArrays("__metadata__", new float[1], new float[1])), file), "'__metadata__'");
+        try (Adam adam = Adam.builder().build(List.of(
+                Parameter.ofArrays("__metadata__", new float[1], new float[1])))) {
+            rejects(IllegalArgumentException.class, () -> Checkpoints.save(adam, file),
+                    "'__metadata__'");
+        }
         assertFalse(Files.exists(file));
     }
 
@@ -144,6 +149,11 @@ class CheckpointFileTest {
         final float[] reserved = {5};
         rejects(IllegalArgumentException.class, () -> Checkpoints.load(List.of(
                 Parameter.ofArrays("__metadata__", reserved, new float[1])), file), "'__metadata__'");
+        try (Adam adam = Adam.builder().build(List.of(
+                Parameter.ofArrays("__metadata__", reserved, new float[1])))) {
+            rejects(IllegalArgumentException.class, () -> Checkpoints.load(adam, file),
+                    "'__metadata__'");
+        }
         assertArrayEquals(new float[] {5}, reserved);
     }
 
