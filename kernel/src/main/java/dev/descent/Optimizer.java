@@ -22,7 +22,8 @@ import java.util.function.Consumer;
 /**
  * An optimizer over groups of {@link Parameter}s: {@link #step()} applies one fused update to every
  * parameter in place, reading each gradient, value and state element once and writing it once,
- * and allocates nothing.
+ * and, from the second step on, allocates nothing (the first starts the worker threads it needs
+ * and picks the vector width).
  *
  * <p>Optimizer state (momentum buffers, moment estimates) lives off-heap in an arena the optimizer
  * owns, 64-byte aligned, zeroed or set to its initial value; {@link #close()} frees it.

@@ -3,7 +3,7 @@
  * {@link dev.descent.Sgd}, {@link dev.descent.Adam} and {@link dev.descent.AdamW},
  * {@link dev.descent.AdaGrad} and {@link dev.descent.RmsProp}. Each
  * {@link dev.descent.Optimizer#step() step} updates every {@link dev.descent.Parameter} in place
- * in one fused pass, and allocates nothing.
+ * in one fused pass, and from the second step on allocates nothing.
  *
  * <p>Parameters share hyperparameters in {@link dev.descent.ParameterGroup}s;
  * {@link dev.descent.GradientClipping} and {@link dev.descent.LossScaler} act inside the step.
