@@ -28,7 +28,8 @@ package dev.descent.schedule;
  * <h2>The end of the schedule</h2>
  * The schedule covers optimizer steps 1 to {@code totalSteps}, which use {@code lr(0)} to
  * {@code lr(totalSteps - 1)}; {@code lr(totalSteps - 1)} is {@code minLr} (to an ulp of
- * {@code maxLr} with linear annealing, whose {@code (to - from) * 1 + from} rounds). As in
+ * {@code maxLr} with linear annealing, whose {@code (to - from) * 1 + from} rounds) unless the
+ * last phase has zero length (below). As in
  * PyTorch, whose scheduler may be stepped {@code totalSteps} times but raises on the next,
  * {@code lr(totalSteps)} is still defined (the last phase continued one step: a little above
  * {@code minLr} with cosine annealing, and below it, possibly negative, with linear annealing) and
@@ -36,9 +37,11 @@ package dev.descent.schedule;
  * schedule is a bug to report, not a value to invent.
  *
  * <p>A first phase ending exactly at step 0 ({@code pctStart * totalSteps == 1}), in which PyTorch
- * divides by zero at once, is refused at construction. A last phase of zero length (e.g.
- * {@code pctStart} 1 with two phases: all warm-up) covers every planned step, as in PyTorch, which
- * divides by zero only at {@code totalSteps}: there {@code lr(totalSteps)} is refused too, and so
+ * divides by zero at once, is refused at construction. A last phase may have zero length (e.g.
+ * {@code pctStart} 1 with two phases: all warm-up): the phases before it cover every planned
+ * step, so {@code lr(totalSteps - 1)} is where they end ({@code maxLr} in that example), as in
+ * PyTorch, which divides by zero only at {@code totalSteps}: there {@code lr(totalSteps)} is
+ * refused too, and so
  * it is where the last phase is shorter than one step, which PyTorch extrapolates to values far
  * from the schedule's (three phases over 26 steps with {@code pctStart} 27/52 gave an lr of
  * 1.1e12 for a peak of 0.1).
