@@ -957,7 +957,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
          * The most threads one step uses, the caller's included; default all available
          * processors, 1 steps on the caller's thread only. Workers start with the first step big
          * enough to share and stop on {@link Optimizer#close()}. Results are bit-identical for
-         * every thread count. Applies to the whole optimizer, not to a group.
+         * every thread count (a NaN is NaN on every count, its sign and payload aside, as for the
+         * kernels). Applies to the whole optimizer, not to a group.
          *
          * @param threads the most threads, from 1 to 65,535
          * @return this builder
