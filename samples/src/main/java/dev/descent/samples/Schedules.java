@@ -23,6 +23,7 @@ import dev.descent.schedule.StepLr;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.DoubleSummaryStatistics;
 import java.util.List;
 import java.util.Random;
 import java.util.function.LongFunction;
@@ -283,10 +284,10 @@ public final class Schedules {
 
     /** How far above least squares a run's MSE stayed once it had arrived, e.g. "4 to 70 %". */
     static String jitter(Run run, double best) {
-        final double[] excess = Arrays.stream(run.mse(), ARRIVAL_EPOCHS, run.mse().length)
-                .map(mse -> 100 * (mse / best - 1)).toArray();
-        return String.format("%.2g to %.2g %%", Arrays.stream(excess).min().orElseThrow(),
-                Arrays.stream(excess).max().orElseThrow());
+        final DoubleSummaryStatistics mse =
+                Arrays.stream(run.mse(), ARRIVAL_EPOCHS, run.mse().length).summaryStatistics();
+        return String.format("%.2g to %.2g %%", 100 * (mse.getMin() / best - 1),
+                100 * (mse.getMax() / best - 1));
     }
 
     /** The epochs after which the learning rate changed, e.g. "8, 11, 14". */

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.knowm.xchart.XYChart;
@@ -214,10 +215,7 @@ public final class TrainingLoop {
                 "test cross-entropy");
         chart.getStyler().setMarkerSize(9); // the resumed run's marks stand out around the line
         final double[] epochs = Plots.epochs(EPOCHS);
-        final double[] later = new double[EPOCHS - CHECKPOINT_EPOCH];
-        for (int i = 0; i < later.length; i++) {
-            later[i] = epochs[CHECKPOINT_EPOCH + i];
-        }
+        final double[] later = Arrays.copyOfRange(epochs, CHECKPOINT_EPOCH, EPOCHS);
         Plots.path(chart, "uninterrupted", epochs,
                 whole.testLoss().stream().mapToDouble(Double::doubleValue).toArray());
         Plots.points(chart, "resumed from the checkpoint", later,
