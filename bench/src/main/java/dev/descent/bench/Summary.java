@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import jdk.incubator.vector.FloatVector;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
@@ -184,17 +186,28 @@ public final class Summary {
                 if (arg.equals("--full") || arg.equals("--targets")) {
                     continue;
                 } else if (arg.startsWith("--kernels=")) {
-                    kernels = value.equalsIgnoreCase("all") ? List.of(Kernel.values())
-                            : split(value).stream().map(Settings::kernel).toList();
+                    kernels = value.strip().equalsIgnoreCase("all") ? List.of(Kernel.values())
+                            : list("--kernels", value, Settings::kernel, "kernels ("
+                                    + Arrays.stream(Kernel.values()).map(Kernel::name)
+                                            .collect(Collectors.joining(", ")) + ") or 'all'");
                 } else if (arg.startsWith("--sizes=")) {
-                    sizes = split(value).stream().map(Long::parseLong).toList();
+                    sizes = list("--sizes", value, s -> positive(Long.parseLong(s)),
+                            "tensor sizes in floats, each at least 1");
                 } else if (arg.startsWith("--threads=")) {
-                    threads = split(value);
+                    threads = list("--threads", value, t -> {
+                        Threads.count(t);
+                        return t;
+                    }, "thread counts, each at least 1, or '" + Threads.ALL + "'");
                 } else if (arg.startsWith("--widths=")) {
-                    widths = split(value).stream().map(Integer::parseInt).toList();
+                    widths = list("--widths", value, w -> (int) positive(Integer.parseInt(w)),
+                            "model widths, each at least 1");
                 } else if (arg.startsWith("--vector-bits=")) {
                     vectorBits = checkedVectorBits(value, FloatVector.SPECIES_PREFERRED.vectorBitSize());
                 } else if (arg.startsWith("--out=")) {
+                    if (value.isBlank()) {
+                        throw new IllegalArgumentException("--out must name a directory, got '"
+                                + value + "'");
+                    }
                     out = Path.of(value);
                 } else {
                     throw new IllegalArgumentException("unknown option '" + arg + "'");
@@ -311,6 +324,34 @@ public final class Summary {
         /** A kernel by constant or label: {@code RMSPROP_CENTERED} or {@code rmsprop-centered}. */
         private static Kernel kernel(String name) {
             return Kernel.valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+
+        /**
+         * The comma-separated {@code value} of {@code option}, each element parsed by {@code parse};
+         * an empty list or an element {@code parse} refuses is an error that says what the option
+         * takes. An empty list must not pass: JMH would run the benchmarks' own defaults instead.
+         */
+        private static <T> List<T> list(String option, String value, Function<String, T> parse,
+                                         String expected) {
+            final IllegalArgumentException bad = new IllegalArgumentException(option
+                    + " must be a comma-separated list of " + expected + ", got '" + value + "'");
+            final List<String> elements = split(value);
+            if (elements.isEmpty()) {
+                throw bad;
+            }
+            try {
+                return elements.stream().map(parse).toList();
+            } catch (IllegalArgumentException e) {
+                bad.initCause(e);
+                throw bad;
+            }
+        }
+
+        private static long positive(long n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("not positive: " + n);
+            }
+            return n;
         }
 
         private static List<String> split(String list) {

@@ -225,6 +225,31 @@ class SummaryTest {
     }
 
     @Test
+    void emptyOrBadListValuesAreErrorsThatNameTheOptionTheValueAndWhatItTakes() {
+        // An option given with no values used to leave JMH's own defaults in place (every size up
+        // to 67,108,864 for --sizes=, every kernel for --kernels=) while the run count said 0; a
+        // size or width below 1 ran, and failed, in every fork.
+        for (String arg : List.of("--sizes=", "--sizes=,", "--sizes=abc", "--sizes=0",
+                "--sizes=4096,-1", "--widths=", "--widths=x", "--widths=0", "--kernels=",
+                "--kernels=LION", "--threads=", "--threads=two", "--out=")) {
+            final String option = arg.substring(0, arg.indexOf('='));
+            final String value = arg.substring(arg.indexOf('=') + 1);
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Summary.Settings.parse(new String[] {arg}), arg);
+            assertTrue(e.getMessage().startsWith(option + " must "), e.getMessage());
+            assertTrue(e.getMessage().endsWith("got '" + value + "'"), e.getMessage());
+        }
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Summary.Settings.parse(new String[] {"--kernels=LION"})).getMessage()
+                .contains("RMSPROP_CENTERED"), "the kernels it takes");
+        final Summary.Settings good = Summary.Settings.parse(
+                new String[] {"--sizes=4096,,65536 --widths=32 --kernels=sgd,rmsprop-centered"});
+        assertEquals(List.of(4_096L, 65_536L), good.sizes());
+        assertEquals(List.of(32), good.widths());
+        assertEquals(List.of(Kernel.SGD, Kernel.RMSPROP_CENTERED), good.kernels());
+    }
+
+    @Test
     void threadCountsThatCountTheSameThreadsAreKeptOnce() {
         final int cores = Runtime.getRuntime().availableProcessors();
         assertEquals(List.of("1", "3"),
