@@ -264,8 +264,15 @@ final class Targets {
         }
         final long met = ratios.stream().filter(Ratio::met).count();
         final long metPooled = ratios.stream().filter(Ratio::metPooled).count();
+        // A run that failed has no ratio (JMH keeps no results of a failed fork): it is one of
+        // the targets all the same, and not met.
+        final int runs = Math.max(runCount(targets), ratios.size());
         out.append(String.format(Locale.ROOT, "%n%d of %d target ratios met by the median"
-                + " iteration (%d by the pooled ratio).%n", met, ratios.size(), metPooled));
+                + " iteration (%d by the pooled ratio).%n", met, runs, metPooled));
+        if (ratios.size() < runs) {
+            out.append(String.format(Locale.ROOT, "%d of the %d runs failed and gave no ratio:"
+                    + " see the JMH log.%n", runs - ratios.size(), runs));
+        }
         return out.toString();
     }
 

@@ -63,7 +63,10 @@ class SummaryTest {
         final Targets.Spread even = Targets.Spread.of(new double[] {4, 3, 2, 1},
                 new double[] {1, 1, 1, 1});
         assertEquals(2.5, even.median(), 1e-12, "the mean of the middle two");
-        final Targets.Target scaling = Targets.all(2, false).get(2);
+        final Targets.Target all = Targets.all(2, false).get(2);
+        // The scaling target for one kernel: one run, so one ratio is all of them.
+        final Targets.Target scaling = new Targets.Target(all.title(), all.method(),
+                all.variant(), List.of(Kernel.SGD), all.sizes(), all.threads(), all.threshold());
         final Targets.Ratio ratio = new Targets.Ratio(scaling, Kernel.SGD, 1_048_576, 2, odd, odd);
         assertTrue(ratio.met());
         assertFalse(ratio.metPooled());
@@ -74,6 +77,20 @@ class SummaryTest {
                 () -> Targets.Spread.of(new double[] {1, 2}, new double[] {1}));
         assertThrows(IllegalArgumentException.class,
                 () -> Targets.Spread.of(new double[0], new double[0]));
+    }
+
+    @Test
+    void aRunThatFailedCountsAmongTheTargetsAndNotAsMet() {
+        // JMH drops a failed run's results: its ratio is missing, not below the threshold. The
+        // scaling target has nine runs, one per kernel; here only SGD's ran, and met.
+        final Targets.Target scaling = Targets.all(2, false).get(2);
+        final Targets.Spread twice = Targets.Spread.of(new double[] {2, 2, 2},
+                new double[] {1, 1, 1});
+        final String report = Targets.report(List.of(scaling), List.of(
+                new Targets.Ratio(scaling, Kernel.SGD, 1_048_576, 2, twice, twice)));
+        assertTrue(report.contains("1 of 9 target ratios met by the median iteration (1 by the"
+                + " pooled ratio)"), report);
+        assertTrue(report.contains("8 of the 9 runs failed"), report);
     }
 
     @Test
