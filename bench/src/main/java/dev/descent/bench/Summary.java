@@ -152,10 +152,10 @@ public final class Summary {
         final Path table = settings.out().resolve("summary.txt");
         Files.writeString(table, machine.describe() + "\n\n" + text);
         final Path chart = settings.out().resolve("summary.png");
-        if (settings.suite()) {
-            report.writeChart(chart);
+        if (settings.suite() && report.writeChart(chart)) {
             System.out.printf("%nWrote %s, %s, %s and %s%n", json, table, chart, log);
         } else {
+            Files.deleteIfExists(chart); // an earlier run's chart must not pass for this run's
             System.out.printf("%nWrote %s, %s and %s%n", json, table, log);
         }
         if (results.size() < settings.runCount()) {

@@ -205,8 +205,11 @@ final class SummaryReport {
         return out.toString();
     }
 
-    /** A PNG with one log-log panel per kernel: params/s against size for every variant. */
-    void writeChart(Path png) throws IOException {
+    /**
+     * A PNG with one log-log panel per kernel: params/s against size for every variant; false,
+     * writing nothing, when no step benchmark gave a result.
+     */
+    boolean writeChart(Path png) throws IOException {
         final List<XYChart> charts = new ArrayList<>();
         for (Kernel kernel : Kernel.values()) {
             final List<Measurement> ofKernel = steps.stream()
@@ -232,12 +235,13 @@ final class SummaryReport {
             charts.add(chart);
         }
         if (charts.isEmpty()) {
-            return;
+            return false;
         }
         final int columns = Math.min(3, charts.size());
         final int rows = Math.ceilDiv(charts.size(), columns);
         BitmapEncoder.saveBitmap(charts, rows, columns, png.toString(),
                 BitmapEncoder.BitmapFormat.PNG);
+        return true;
     }
 
     private static void addSeries(XYChart chart, List<Measurement> ofKernel, String variant,

@@ -6,12 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.descent.kernel.Kernels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SummaryTest {
+
+    @Test
+    void noChartWithoutStepResults(@TempDir Path dir) throws IOException {
+        final Path png = dir.resolve("summary.png");
+        assertFalse(new SummaryReport(List.of()).writeChart(png));
+        assertFalse(Files.exists(png));
+    }
 
     @Test
     void bytesPerParameterAreTheDesignsTraffic() {
