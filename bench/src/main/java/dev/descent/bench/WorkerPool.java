@@ -31,6 +31,8 @@ final class WorkerPool implements AutoCloseable {
     private final AtomicInteger finishedChunks = new AtomicInteger();
     private volatile long generation;
     private volatile boolean closed;
+    /** The first failure of a chunk in the current run, thrown to the caller once all are done. */
+    private volatile Throwable failure;
     private RangeTask task;
     private long count;
     private int chunks;
@@ -44,7 +46,10 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Runs {@code task} over {@code [0, count)} on every thread; returns when all are done. */
+    /**
+     * Runs {@code task} over {@code [0, count)} on every thread; returns when all are done, or
+     * throws what a chunk threw (on any thread) once the other chunks are done.
+     */
     void run(RangeTask task, long count) {
         final int wanted = Threads.forElements(workers.length + 1, count);
         if (wanted == 1) {
@@ -66,6 +71,15 @@ final class WorkerPool implements AutoCloseable {
                 Thread.onSpinWait();
             } else {
                 Thread.yield();
+            }
+        }
+        final Throwable failed = failure;
+        if (failed != null) {
+            failure = null;
+            switch (failed) {
+                case RuntimeException e -> throw e;
+                case Error e -> throw e;
+                default -> throw new IllegalStateException("a chunk failed", failed);
             }
         }
     }
@@ -92,10 +106,17 @@ final class WorkerPool implements AutoCloseable {
                     * CHUNK_ALIGNMENT;
             final long from = Math.min(count, chunk * perThread);
             final long to = Math.min(count, from + perThread);
-            if (from < to) {
-                task.run(from, to);
+            try {
+                if (from < to) {
+                    task.run(from, to);
+                }
+            } catch (Throwable t) { // counted as finished, or the caller would wait forever
+                if (failure == null) {
+                    failure = t;
+                }
+            } finally {
+                finishedChunks.incrementAndGet();
             }
-            finishedChunks.incrementAndGet();
         }
     }
 

@@ -2,11 +2,15 @@ package dev.descent.bench;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +37,38 @@ class WorkerPoolTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void aChunkThatFailsOnAWorkerFailsTheRunAndThePoolGoesOn() {
+        try (WorkerPool pool = new WorkerPool("test", 2)) {
+            // Preemptively: the executable runs on a thread of its own, which is the caller here.
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                final Thread caller = Thread.currentThread();
+                final AtomicBoolean workerStarted = new AtomicBoolean();
+                final IllegalStateException thrown = assertThrows(IllegalStateException.class,
+                        () -> pool.run((from, to) -> {
+                            if (Thread.currentThread() != caller) {
+                                workerStarted.set(true);
+                                throw new IllegalStateException("chunk from " + from);
+                            }
+                            // Leave the other chunk to the worker, so that it is the one to fail.
+                            while (!workerStarted.get()) {
+                                Thread.onSpinWait();
+                            }
+                        }, 100_000));
+                assertTrue(thrown.getMessage().startsWith("chunk from "), thrown.getMessage());
+                final AtomicIntegerArray seen = new AtomicIntegerArray(100_000);
+                pool.run((from, to) -> {
+                    for (long i = from; i < to; i++) {
+                        seen.incrementAndGet((int) i);
+                    }
+                }, 100_000);
+                for (int i = 0; i < seen.length(); i++) {
+                    assertEquals(1, seen.get(i), "element " + i);
+                }
+            });
         }
     }
 
