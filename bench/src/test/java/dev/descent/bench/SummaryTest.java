@@ -25,6 +25,15 @@ class SummaryTest {
     }
 
     @Test
+    void aValueGivenTwiceRunsOnce() {
+        final Summary.Settings settings = Summary.Settings.parse(new String[] {
+            "--kernels=adam,ADAM,sgd --sizes=4096,4096 --widths=32,32 --threads=1"});
+        assertEquals(List.of(Kernel.ADAM, Kernel.SGD), settings.kernels());
+        assertEquals(List.of(4096L), settings.sizes());
+        assertEquals(List.of(32), settings.widths());
+    }
+
+    @Test
     void bytesPerParameterAreTheDesignsTraffic() {
         assertEquals(List.of(12, 20, 20, 20, 20, 28, 28, 28, 36),
                 Arrays.stream(Kernel.values()).map(Kernel::bytesPerParameter).toList());
