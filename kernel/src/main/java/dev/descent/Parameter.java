@@ -181,9 +181,11 @@ public final class Parameter {
     }
 
     /**
-     * {@code arena.allocate(bytes, alignment)}, checked: an arena that is not the JDK's own can
-     * return memory that breaks that method's contract (misaligned, too small, on the heap,
-     * read-only), which a step would otherwise meet only partway through an update.
+     * {@code arena.allocate(bytes, alignment)}, checked and zeroed: an arena that is not the
+     * JDK's own can return memory that breaks that method's contract (misaligned, too small, on
+     * the heap, read-only), which a step would otherwise meet only partway through an update,
+     * and that contract does not promise zeroed memory (only the JDK's arenas do), so such an
+     * arena's memory is cleared here.
      */
     private static MemorySegment allocateChecked(Arena arena, long bytes, long alignment) {
         final MemorySegment segment = arena.allocate(bytes, alignment);
@@ -194,7 +196,8 @@ public final class Parameter {
                     + "), which breaks Arena.allocate's contract: expected " + bytes
                     + " writable bytes of native memory aligned to " + alignment);
         }
-        return segment;
+        return arena.getClass().getModule() == Arena.class.getModule() ? segment
+                : segment.fill((byte) 0);
     }
 
     /**

@@ -263,6 +263,42 @@ class ParameterTest {
     }
 
     @Test
+    void anArenaOfTheCallersOwnThatHandsOutUsedMemoryStillGivesZeroedParameters() {
+        // Arena.allocate's contract does not promise zeroed memory (only the JDK's arenas do):
+        // an arena that recycles memory, as this one pretends to, may return what was there.
+        final Arena recycling = new Arena() {
+            @Override
+            public MemorySegment allocate(long byteSize, long byteAlignment) {
+                return arena.allocate(byteSize, byteAlignment).fill((byte) 0x7f);
+            }
+
+            @Override
+            public MemorySegment.Scope scope() {
+                return arena.scope();
+            }
+
+            @Override
+            public void close() {
+                arena.close();
+            }
+        };
+        final List<Parameter> made = new ArrayList<>();
+        made.add(Parameter.allocate(recycling, "packed", 17));
+        made.add(Parameter.allocate(recycling, "large", Parameter.POOLED_MAX_LENGTH + 1));
+        made.addAll(Parameter.allocateBlock(recycling, List.of("a", "b"), 5, 33));
+        for (Parameter p : made) {
+            for (MemorySegment s : List.of(p.values(), p.grad())) {
+                assertEquals(-1, s.mismatch(MemorySegment.ofArray(new float[(int) p.length()])),
+                        p.name() + " is not zeroed");
+            }
+        }
+        // The padding after a packed parameter is zero too, as the optimizer's runs rely on.
+        final Parameter packed = made.getFirst();
+        assertEquals(0f, packed.valuesBlock().getAtIndex(JAVA_FLOAT, packed.length()));
+        assertEquals(0f, packed.gradBlock().getAtIndex(JAVA_FLOAT, packed.length()));
+    }
+
+    @Test
     void allocateFromAConfinedArenaOfAnotherThreadFails() throws Exception {
         try (Arena confined = Arena.ofConfined()) {
             final Parameter first = Parameter.allocate(confined, "first", 16); // room left
