@@ -33,9 +33,11 @@ import java.util.Optional;
  *
  * <p>Only where the JVM grants this module native access: then no call here prints the JVM's
  * warning about restricted methods. Without it, with {@code -Ddescent.memory.hugePages=false},
- * off Linux on x86-64 and AArch64 and for arenas that are not the JDK's own (a custom
- * {@link Arena} keeps its own allocation policy), {@link #allocate} returns null and the caller
- * allocates from the arena as before. Either way the memory is zeroed, and results are the same
+ * off Linux on x86-64 and AArch64, for arenas that are not the JDK's own (a custom
+ * {@link Arena} keeps its own allocation policy) and for automatic ones ({@link Arena#ofAuto},
+ * whose memory the GC frees: the JDK counts it as direct memory, which starts a collection when
+ * it runs short, and mapped memory would escape that count), {@link #allocate} returns null and
+ * the caller allocates from the arena as before. Either way the memory is zeroed, and results are the same
  * bits.
  */
 final class HugePageMemory {
@@ -123,14 +125,15 @@ final class HugePageMemory {
     /**
      * {@code bytes} of zeroed memory starting on a huge page, unmapped when {@code arena} closes,
      * with huge pages asked for its whole huge pages; null if this class is not in use, the
-     * memory would not span one huge page, the arena is not the JDK's, or the mapping failed.
+     * memory would not span one huge page, the arena is not the JDK's or is automatic, or the
+     * mapping failed.
      *
      * @throws IllegalStateException if {@code arena} is closed
      * @throws WrongThreadException if {@code arena} is confined to another thread
      */
     static MemorySegment allocate(Arena arena, long bytes) {
         if (!inUse() || bytes < HUGE_PAGE_BYTES || bytes > Long.MAX_VALUE - 2 * HUGE_PAGE_BYTES
-                || arena.getClass().getModule() != Arena.class.getModule()) {
+                || !closedOrGlobal(arena)) {
             return null;
         }
         // Map a huge page more than needed, then unmap the ends that lie outside the huge pages
@@ -155,6 +158,24 @@ final class HugePageMemory {
             munmap(aligned, kept);
             throw e;
         }
+    }
+
+    /**
+     * Whether {@code arena} is the JDK's global arena or one of its confined or shared ones,
+     * which free their memory when closed. Not a custom arena, which keeps its own allocation
+     * policy, nor an automatic one ({@link Arena#ofAuto}): the GC frees its memory, and the JDK
+     * counts that memory against {@code -XX:MaxDirectMemorySize} so that running short of it
+     * starts a collection; memory mapped here would escape the count and pile up between
+     * collections. Named, not guessed: an arena this does not recognise keeps its own memory.
+     */
+    private static boolean closedOrGlobal(Arena arena) {
+        if (arena == Arena.global()) {
+            return true;
+        }
+        final String session = arena.scope().getClass().getName();
+        return arena.getClass().getModule() == Arena.class.getModule()
+                && (session.equals("jdk.internal.foreign.ConfinedSession")
+                        || session.equals("jdk.internal.foreign.SharedSession"));
     }
 
     private static long roundUpToHugePage(long value) {

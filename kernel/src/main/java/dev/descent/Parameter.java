@@ -112,7 +112,8 @@ public final class Parameter {
      * 2 MiB huge page are mapped by the library in transparent huge pages, which spares a step
      * over tensors beyond the caches a page walk every 4 KiB of each stream; the optimizer's state
      * too. The memory still lives exactly as long as the arena. Arenas that are not the JDK's own
-     * always allocate.
+     * always allocate, and so do automatic ones ({@link Arena#ofAuto}), whose memory the GC frees
+     * when the JDK runs short of direct memory, which mapped memory would not count in.
      *
      * @param arena the arena the memory lives in; the parameter is usable until it is closed,
      *     and from the threads the arena allows
