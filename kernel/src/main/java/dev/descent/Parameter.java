@@ -100,8 +100,10 @@ public final class Parameter {
      * paying a kernel call and a restart of the CPU's prefetching per tensor, which costs as much
      * as updating a few hundred elements. The chunks grow with the arena's use, from 256 to
      * 1,048,576 elements (4 MiB) each for the values and the gradients, so the memory held beyond
-     * the parameters is at most about as much again as the small parameters allocated so far and
-     * never more than one largest chunk of each. Larger parameters get memory of their own. The
+     * the parameters is at most about as much again as the small parameters allocated so far: the
+     * rest of the current chunk, never more than one largest chunk, and the end of each earlier
+     * chunk that the parameter after it did not fit in, shorter than that parameter (less than a
+     * quarter of a largest chunk each). Larger parameters get memory of their own. The
      * limit, 262,144 floats (1 MiB), is half a huge page (below): a parameter that small would
      * not get one on its own, while the chunks it shares do once they have grown past 2 MiB. Any
      * allocation of 65,536 elements or more, a parameter's or a chunk's, has its values at the
