@@ -210,9 +210,14 @@ public final class Kernels {
         try {
             return panama.get();
         } catch (RuntimeException | LinkageError e) {
-            // A bad setting fails the Panama class's static initializer: say what it was.
-            final Throwable reason = e instanceof ExceptionInInitializerError && e.getCause() != null
-                    ? e.getCause() : e;
+            // A bad setting fails the Panama class's static initializer: say what it was. If
+            // panama() loaded the class first, this load gets a NoClassDefFoundError that names
+            // only the class; its cause carries the first failure's message.
+            Throwable reason = e;
+            while ((reason instanceof ExceptionInInitializerError
+                    || reason instanceof NoClassDefFoundError) && reason.getCause() != null) {
+                reason = reason.getCause();
+            }
             log.log(Level.WARNING, "Descent: the vector kernels could not be loaded ("
                     + reason + "); optimizer steps run on the scalar kernels.");
             return ScalarUpdateKernels.INSTANCE;

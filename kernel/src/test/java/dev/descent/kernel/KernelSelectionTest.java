@@ -110,6 +110,38 @@ class KernelSelectionTest {
                 log.messages().get(1));
     }
 
+    /**
+     * {@link Kernels#panama()} may load the Panama class first and swallow its failure; the JVM
+     * then throws {@link NoClassDefFoundError} on every later load, whose message names only the
+     * class. The provider's warning must still say which setting was bad.
+     */
+    @Test
+    void theWarningNamesTheBadSettingWhenAnEarlierLoadAlreadyFailed() {
+        final Supplier<UpdateKernels> load = () -> {
+            try {
+                Class.forName(BadWidthClass.class.getName());
+            } catch (ClassNotFoundException e) {
+                throw new AssertionError(e);
+            }
+            throw new AssertionError("the initializer must fail");
+        };
+        try {
+            load.get(); // as Kernels.panama() does before the provider is chosen
+        } catch (ExceptionInInitializerError expected) {
+            // swallowed, as there
+        }
+        final RecordingLogger log = new RecordingLogger();
+        assertSame(Kernels.scalar(), Kernels.select("auto", true, load, log));
+        assertEquals(1, log.messages().size());
+        assertTrue(log.messages().get(0).contains(Kernels.VECTOR_BITS_PROP_NAME
+                + " must be 128, 256 or 512, got 'abc'"), log.messages().get(0));
+    }
+
+    /** Fails to initialize as the Panama class does with a bad width. */
+    private static final class BadWidthClass {
+        static final int BITS = Kernels.vectorBits("abc", 512);
+    }
+
     @Test
     void scalarWithAWarningForAnUnknownKernelName() {
         final RecordingLogger log = new RecordingLogger();
