@@ -3,6 +3,7 @@ package dev.descent.kernel;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -25,17 +26,21 @@ record CacheSizes(long l1DataBytes, long l2Bytes) {
 
     /**
      * Reads the {@code index*} directories under {@code caches} (each with {@code level},
-     * {@code type} and {@code size} files, the size as {@code 48K}); {@link #UNKNOWN} if there are
-     * none or they cannot be read.
+     * {@code type} and {@code size} files, the size as {@code 48K}; an index that lacks one is
+     * skipped); {@link #UNKNOWN} if there are none or they cannot be read.
      */
     static CacheSizes readFrom(Path caches) {
         long l1Data = 0;
         long l2 = 0;
         try (DirectoryStream<Path> indexes = Files.newDirectoryStream(caches, "index*")) {
             for (Path index : indexes) {
-                final String level = Files.readString(index.resolve("level")).strip();
-                final String type = Files.readString(index.resolve("type")).strip();
-                final long size = parseSize(Files.readString(index.resolve("size")).strip());
+                final String level = attribute(index, "level");
+                final String type = attribute(index, "type");
+                final String sizeText = attribute(index, "size");
+                if (level == null || type == null || sizeText == null) {
+                    continue; // Linux leaves out what it has no value for: nothing to use here
+                }
+                final long size = parseSize(sizeText);
                 if (level.equals("1") && type.equals("Data")) {
                     l1Data = size;
                 } else if (level.equals("2") && !type.equals("Instruction")) {
@@ -46,6 +51,19 @@ record CacheSizes(long l1DataBytes, long l2Bytes) {
             return UNKNOWN; // no such files, or not in the format above: sizes unknown
         }
         return new CacheSizes(l1Data, l2);
+    }
+
+    /**
+     * The stripped content of file {@code name} of a cache's directory, or null if there is none:
+     * Linux shows no {@code level}, {@code type} or {@code size} file for a cache whose value it
+     * does not know (zero, or a type of no cache).
+     */
+    private static String attribute(Path index, String name) throws IOException {
+        try {
+            return Files.readString(index.resolve(name)).strip();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
     }
 
     /** {@code 48K}, {@code 2M} or a plain byte count, in bytes. */

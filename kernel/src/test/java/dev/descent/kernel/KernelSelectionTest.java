@@ -262,6 +262,28 @@ class KernelSelectionTest {
         assertEquals(3L << 30, CacheSizes.parseSize("3G"));
     }
 
+    /**
+     * Linux leaves out a cache's {@code level}, {@code type} or {@code size} file when it has no
+     * value for it (drivers/base/cacheinfo.c shows none that is zero): such an index must not
+     * hide the L1 and L2 sizes the others give.
+     */
+    @Test
+    void anIndexWithoutALevelOrSizeLeavesTheOthersKnown(@TempDir Path dir) throws IOException {
+        cacheIndex(dir, "index0", "1", "Data", "48K");
+        cacheIndex(dir, "index1", "1", "Instruction", "64K");
+        cacheIndex(dir, "index2", "2", "Unified", "2048K");
+        final Path noLevel = Files.createDirectories(dir.resolve("index3"));
+        Files.writeString(noLevel.resolve("type"), "Unified\n");
+        Files.writeString(noLevel.resolve("size"), "32768K\n");
+        assertEquals(new CacheSizes(48 << 10, 2 << 20), CacheSizes.readFrom(dir));
+        Files.writeString(noLevel.resolve("level"), "3\n");
+        Files.delete(noLevel.resolve("size"));
+        assertEquals(new CacheSizes(48 << 10, 2 << 20), CacheSizes.readFrom(dir));
+        // The L2's own size left out: its size is unknown, and so are the caches.
+        Files.delete(dir.resolve("index2").resolve("size"));
+        assertFalse(CacheSizes.readFrom(dir).known());
+    }
+
     private static void cacheIndex(Path caches, String index, String level, String type,
                                    String size) throws IOException {
         final Path dir = Files.createDirectories(caches.resolve(index));
