@@ -56,7 +56,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      * after finishing one, before it yields and parks. Waking a parked worker takes the operating
      * system tens to hundreds of microseconds, during which the caller does the worker's shares
      * itself; a trainer whose steps come less than this apart finds its workers ready, and pays
-     * with a core kept busy for that long after every step. 0 parks at once.
+     * with a core kept busy for that long after every step. 0 skips the polling: a worker
+     * yields a few times, then parks.
      */
     public static final String WORKER_SPIN_MICROS_PROP_NAME = "descent.step.workerSpinMicros";
     /**
