@@ -1033,9 +1033,15 @@ public final class Checkpoints {
                     + " in its metadata, and this one does not");
         }
         final int at = headerCrcAt(header);
-        if (!CRC_HEX.matcher(recorded).matches() || at < 0) {
+        if (!CRC_HEX.matcher(recorded).matches()) {
             throw new CheckpointException(path, "metadata " + HEADER_CRC32C_KEY + " is '"
                     + recorded + "'; expected 8 lowercase hex digits");
+        }
+        if (at < 0) {
+            throw new CheckpointException(path, "the header is corrupt or was reformatted: its "
+                    + HEADER_CRC32C_KEY + " entry is not stored as a save writes it ("
+                    + new String(HEADER_CRC_ENTRY, StandardCharsets.UTF_8) + "<8 hex digits>\","
+                    + " without spaces or escapes), so the bytes its checksum covers are unknown");
         }
         final String actual = String.format("%08x", headerChecksum(header, at));
         if (!actual.equals(recorded)) {
