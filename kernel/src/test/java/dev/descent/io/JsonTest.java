@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -109,5 +110,63 @@ class JsonTest {
             v = ((List<?>) v).getFirst();
         }
         assertEquals(List.of(), v);
+    }
+
+    /**
+     * Seeded random texts, and valid ones with a few characters changed, inserted or deleted:
+     * each parses to the documented types or is refused with a {@link Json.SyntaxException} at a
+     * position within the text, never with another exception.
+     */
+    @Test
+    void randomTextParsesOrIsRefusedWithASyntaxError() {
+        final String[] pieces = {"{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\uD800",
+            "\\uDC00", "\\u12G4", "\\u00e9", "\\n", "\\x", "0", "-", "+", ".", "e", "E", "01",
+            "1e400", "-0", "123456789012345678901234567890", "true", "tru", "false", "null", "nul",
+            " ", "\t", "\n", "\r", "\u0000", "\u001f", "\u00e9", "\ud800", "\udc00", "\ud83d\ude00",
+            "\ufeff", "a", "\"a\"", "{\"a\":", "[[[[", "]]]]", "\"k\":1", "/*", "'"};
+        final String valid = "{\"__metadata__\":{\"a\":\"b\\\"\\u00e9\"},\"t\":{\"dtype\":\"F32\","
+                + "\"shape\":[1,-0.5e+3,0],\"data_offsets\":[0,4]},\"x\":[true,false,null,{},[]]}";
+        final SplittableRandom random = new SplittableRandom(8259);
+        int parsed = 0;
+        for (int i = 0; i < 20_000; i++) {
+            final StringBuilder text = new StringBuilder();
+            if (i % 2 == 0) {
+                for (int n = random.nextInt(12); n > 0; n--) {
+                    text.append(pieces[random.nextInt(pieces.length)]);
+                }
+            } else {
+                text.append(valid);
+                for (int n = 1 + random.nextInt(3); n > 0; n--) {
+                    final int at = random.nextInt(text.length() + 1);
+                    final String piece = pieces[random.nextInt(pieces.length)];
+                    switch (random.nextInt(3)) {
+                        case 0 -> text.insert(at, piece);
+                        case 1 -> text.delete(at, Math.min(text.length(), at + 1 + random.nextInt(3)));
+                        default -> text.replace(at, Math.min(text.length(), at + 1), piece);
+                    }
+                }
+            }
+            try {
+                assertTrue(wellTyped(Json.parse(text.toString())), text.toString());
+                parsed++;
+            } catch (Json.SyntaxException e) {
+                assertTrue(e.position() >= 0 && e.position() <= text.length(), e.getMessage() + " in " + text);
+            } catch (RuntimeException | Error e) {
+                throw new AssertionError("'" + text + "': " + e, e);
+            }
+        }
+        assertTrue(parsed > 100, parsed + " parsed");
+    }
+
+    private static boolean wellTyped(Object value) {
+        return switch (value) {
+            case Map<?, ?> m -> m.entrySet().stream()
+                    .allMatch(e -> e.getKey() instanceof String && wellTyped(e.getValue()));
+            case List<?> l -> l.stream().allMatch(JsonTest::wellTyped);
+            case String s -> true;
+            case Json.Number n -> !n.literal().isEmpty();
+            case Boolean b -> true;
+            default -> value == Json.NULL;
+        };
     }
 }
