@@ -101,7 +101,9 @@ public final class AdaGrad extends Optimizer<AdaGrad.Config> {
 
         /**
          * Sets the value every element of the accumulated squares ({@code sum}) starts at;
-         * default 0.
+         * default 0. Set in a group's configuration it applies to that group's parameters;
+         * PyTorch's {@code Adagrad} fills every parameter's {@code sum} from the constructor's
+         * value and ignores a group's own, so to match it give every group the same value.
          *
          * @param initialAccumulatorValue the starting value, finite and {@code >= 0} (also as a
          *     float)
