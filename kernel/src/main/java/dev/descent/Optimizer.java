@@ -568,46 +568,67 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
      */
     private void planShares() {
         final int stepping = planWorkers();
-        kernels = Kernels.forWorkingSet(workingSetBytes() / stepping, divideBound());
-        if (Arrays.stream(runChunkState).anyMatch(Objects::nonNull)) {
-            stagedValues = new MemorySegment[shares];
-            stagedGrad = new MemorySegment[shares];
-            for (int k = 0; k < shares; k++) {
-                stagedValues[k] = stateArena.allocate(STAGING_CHUNK * Float.BYTES, STATE_ALIGNMENT);
-                stagedGrad[k] = stateArena.allocate(STAGING_CHUNK * Float.BYTES, STATE_ALIGNMENT);
+        // shares is set last: a step that finds it set skips this plan and relies on all of it,
+        // so a plan that fails (out of memory) must leave it 0, and no workers behind, for the
+        // next step to plan again rather than run into buffers that were never allocated.
+        final int count = workers == null ? 1 : shareStarts.length - 1;
+        try {
+            kernels = Kernels.forWorkingSet(workingSetBytes() / stepping, divideBound());
+            if (Arrays.stream(runChunkState).anyMatch(Objects::nonNull)) {
+                final MemorySegment[] values = new MemorySegment[count];
+                final MemorySegment[] grad = new MemorySegment[count];
+                for (int k = 0; k < count; k++) {
+                    values[k] = stateArena.allocate(STAGING_CHUNK * Float.BYTES, STATE_ALIGNMENT);
+                    grad[k] = stateArena.allocate(STAGING_CHUNK * Float.BYTES, STATE_ALIGNMENT);
+                }
+                stagedValues = values;
+                stagedGrad = grad;
             }
+        } catch (RuntimeException | Error e) {
+            if (workers != null) {
+                workers.close();
+                workers = null;
+            }
+            throw e;
         }
+        shares = count;
     }
 
-    /** Starts the workers a step needs, if any, and cuts the shares; returns the threads that step. */
+    /**
+     * Starts the workers a step needs, if any, and cuts the shares into {@link #shareStarts};
+     * returns the threads that step. Sets {@link #workers} only once all of that succeeded.
+     */
     private int planWorkers() {
         final long total = runStarts[runGroup.length];
         final long wanted = Math.min(threads, total / minElementsPerThread);
         if (wanted < 2) {
-            shares = 1;
             return 1;
         }
         // As many workers as the step wants, not as threads allows: a step too small for all
         // of them (see minElementsPerThread) leaves the rest unstarted.
         final StepWorkers started = new StepWorkers((int) wanted - 1, this::runShare,
                 getClass().getSimpleName(), workerSpinNanos);
-        for (MemorySegment sample : scopeSamples) {
-            if (!started.canAccess(sample)) {
-                started.close(); // memory confined to the caller's thread: only it may step
-                shares = 1;
-                return 1;
+        try {
+            for (MemorySegment sample : scopeSamples) {
+                if (!started.canAccess(sample)) {
+                    started.close(); // memory confined to the caller's thread: only it may step
+                    return 1;
+                }
             }
+            final int count = (int) Math.min(wanted * SHARES_PER_THREAD, StepWorkers.MAX_SHARES);
+            final long[] starts = new long[count + 1];
+            for (int k = 0; k < count; k++) {
+                final long element = total / count * k;
+                final long runStart = runStarts[firstRunEndingAfter(element)];
+                starts[k] = runStart + (element - runStart) / SHARE_GRANULE * SHARE_GRANULE;
+            }
+            starts[count] = total;
+            shareStarts = starts;
+        } catch (RuntimeException | Error e) {
+            started.close();
+            throw e;
         }
         workers = started;
-        final int count = (int) Math.min(wanted * SHARES_PER_THREAD, StepWorkers.MAX_SHARES);
-        shareStarts = new long[count + 1];
-        for (int k = 0; k < count; k++) {
-            final long element = total / count * k;
-            final long runStart = runStarts[firstRunEndingAfter(element)];
-            shareStarts[k] = runStart + (element - runStart) / SHARE_GRANULE * SHARE_GRANULE;
-        }
-        shareStarts[count] = total;
-        shares = count;
         return (int) wanted;
     }
 
