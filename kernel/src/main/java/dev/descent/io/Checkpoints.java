@@ -326,7 +326,9 @@ public final class Checkpoints {
      * optimizer ({@link #save(Optimizer, Path)}) it restores the values and skips the state,
      * the tensors that are not among the parameters its groups list: trained weights for
      * evaluation, or to start another optimizer from; the parameters must still be exactly the
-     * checkpoint's. Everything is checked before anything is written.
+     * checkpoint's. A Descent file of a newer {@code format_version} than this version reads is
+     * refused, as by {@link #load(Optimizer, Path)}. Everything is checked before anything is
+     * written.
      *
      * @param parameters the parameters whose values to restore
      * @param path the file to read
@@ -940,7 +942,11 @@ public final class Checkpoints {
     private static Set<String> optimizerStateTensors(Header header, Path path)
             throws CheckpointException {
         final Map<String, String> m = header.metadata();
-        if (!FORMAT.equals(m.get(FORMAT_KEY)) || !m.containsKey(OPTIMIZER_KEY)) {
+        if (!FORMAT.equals(m.get(FORMAT_KEY))) {
+            return Set.of(); // another writer's file: its tensors are all there is
+        }
+        checkFormatVersion(m, path); // a newer format may lay out its tensors otherwise
+        if (!m.containsKey(OPTIMIZER_KEY)) {
             return Set.of();
         }
         final Set<String> state = new HashSet<>(header.tensors().keySet());
@@ -1078,14 +1084,9 @@ public final class Checkpoints {
 
     // ------------------------------------------------------------------ matching an optimizer
 
-    private static Resume checkOptimizerMetadata(Optimizer<?> optimizer, Header header, Path path)
+    /** The format version of a Descent file's metadata {@code m}, if this version reads it. */
+    private static int checkFormatVersion(Map<String, String> m, Path path)
             throws CheckpointException {
-        final Map<String, String> m = header.metadata();
-        final String format = m.get(FORMAT_KEY);
-        if (!FORMAT.equals(format)) {
-            throw new CheckpointException(path, "not a Descent checkpoint: metadata " + FORMAT_KEY
-                    + " is " + quoted(format) + ", expected '" + FORMAT + "'");
-        }
         final String version = m.get(FORMAT_VERSION_KEY);
         final int versionNumber = version != null && version.matches("[1-9]")
                 ? Integer.parseInt(version) : -1;
@@ -1094,6 +1095,18 @@ public final class Checkpoints {
                     + quoted(version) + "; this version of Descent reads format_version "
                     + FIRST_FORMAT_VERSION + " to " + FORMAT_VERSION);
         }
+        return versionNumber;
+    }
+
+    private static Resume checkOptimizerMetadata(Optimizer<?> optimizer, Header header, Path path)
+            throws CheckpointException {
+        final Map<String, String> m = header.metadata();
+        final String format = m.get(FORMAT_KEY);
+        if (!FORMAT.equals(format)) {
+            throw new CheckpointException(path, "not a Descent checkpoint: metadata " + FORMAT_KEY
+                    + " is " + quoted(format) + ", expected '" + FORMAT + "'");
+        }
+        final int versionNumber = checkFormatVersion(m, path);
         final String kind = m.get(OPTIMIZER_KEY);
         if (kind == null) {
             throw new CheckpointException(path, "the checkpoint holds parameters only, no optimizer"
@@ -1156,7 +1169,7 @@ public final class Checkpoints {
             if (key.endsWith("." + MOMENTUM_BUFFER_STARTED)
                     && versionNumber < BUFFER_STARTED_VERSION) {
                 throw new CheckpointException(path, "unexpected metadata entry '" + key
-                        + "' in a file of " + FORMAT_VERSION_KEY + " " + version + ": it came"
+                        + "' in a file of " + FORMAT_VERSION_KEY + " " + versionNumber + ": it came"
                         + " with " + FORMAT_VERSION_KEY + " " + BUFFER_STARTED_VERSION);
             }
         }

@@ -466,6 +466,27 @@ class CorruptCheckpointTest {
         assertEquals(freshBits, fresh.stream().map(p -> Runs.bits(p.values())).toList());
     }
 
+    /**
+     * A newer format may lay out its tensors otherwise: a bare load of a Descent file refuses an
+     * unknown format version as an optimizer's load does, for weights alone and for a checkpoint.
+     */
+    @Test
+    void bareParameterLoadsRefuseANewerFormatVersion() throws IOException {
+        final Path weights = dir.resolve("weights.safetensors");
+        Checkpoints.save(Runs.parameters(arena, 5), weights);
+        for (Path file : List.of(weights, good)) {
+            edit(SafetensorsFile.read(file), bad, s -> s.replace("\"format_version\":\"3\"",
+                    "\"format_version\":\"4\""));
+            final List<Parameter> fresh = Runs.parameters(arena, 7);
+            final List<List<Integer>> freshBits = fresh.stream().map(p -> Runs.bits(p.values())).toList();
+            final CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> Checkpoints.load(fresh, bad));
+            assertTrue(e.getMessage().contains("format_version is '4'; this version of Descent"
+                    + " reads format_version 1 to 3"), e.getMessage());
+            assertEquals(freshBits, fresh.stream().map(p -> Runs.bits(p.values())).toList());
+        }
+    }
+
     @Test
     void negativeZeroLoadsAsZero() throws IOException {
         final Path withScaler = saveScaled(3);
