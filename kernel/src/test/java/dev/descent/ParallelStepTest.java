@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ParallelStepTest {
 
     private static final int STEPS = 5;
+    /** The name of an optimizer's worker thread: its class's simple name, then the worker's number. */
+    private static final Pattern OPTIMIZER_WORKER =
+            Pattern.compile("(Sgd|Adam|AdaGrad|RmsProp)-worker-[0-9]+");
 
     /** How the parameters of a test are laid out in memory. */
     enum Layout {
@@ -284,9 +288,14 @@ class ParallelStepTest {
         }
     }
 
+    /**
+     * The live worker threads of optimizers ({@code Sgd-worker-1}, ...): named exactly, since other
+     * code in the test JVM has workers too, such as the common pool's
+     * ({@code ForkJoinPool.commonPool-worker-1}, left alive for a minute by another test class).
+     */
     private static List<String> workerThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().contains("-worker-") && t.isAlive())
+                .filter(t -> OPTIMIZER_WORKER.matcher(t.getName()).matches() && t.isAlive())
                 .map(Thread::getName).toList();
     }
 
