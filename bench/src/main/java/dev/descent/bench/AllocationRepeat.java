@@ -54,18 +54,26 @@ public final class AllocationRepeat {
         List<String> jvmArgs = List.of();
         for (String arg : args) {
             if (arg.startsWith("--jvms=")) {
-                jvms = Integer.parseInt(arg.substring("--jvms=".length()));
+                final String value = arg.substring("--jvms=".length());
+                try {
+                    jvms = Integer.parseInt(value.strip());
+                } catch (NumberFormatException e) {
+                    jvms = 0; // refused below, naming the value
+                }
+                if (jvms < 1) {
+                    System.err.println("--jvms must be a whole number of at least 1, got '" + value
+                            + "'");
+                    System.exit(2);
+                }
             } else if (arg.startsWith("--jvm-args=")) {
-                jvmArgs = Arrays.asList(arg.substring("--jvm-args=".length()).split(","));
+                // An empty flag would reach the child JVM as an argument it cannot start with.
+                jvmArgs = Arrays.stream(arg.substring("--jvm-args=".length()).split(","))
+                        .map(String::strip).filter(f -> !f.isEmpty()).toList();
             } else {
                 System.err.println("unknown option '" + arg + "'; options: --jvms=N,"
                         + " --jvm-args=FLAG,FLAG,...");
                 System.exit(2);
             }
-        }
-        if (jvms < 1) {
-            System.err.println("--jvms must be at least 1, got " + jvms);
-            System.exit(2);
         }
         int allocating = 0;
         for (int jvm = 1; jvm <= jvms; jvm++) {
