@@ -173,9 +173,17 @@ final class HugePageMemory {
             return true;
         }
         final String session = arena.scope().getClass().getName();
-        return arena.getClass().getModule() == Arena.class.getModule()
+        return fromTheJdk(arena)
                 && (session.equals("jdk.internal.foreign.ConfinedSession")
                         || session.equals("jdk.internal.foreign.SharedSession"));
+    }
+
+    /**
+     * Whether {@code arena} is one of the JDK's own, which zero what they allocate; an arena of
+     * the caller's own keeps its own allocation policy.
+     */
+    static boolean fromTheJdk(Arena arena) {
+        return arena.getClass().getModule() == Arena.class.getModule();
     }
 
     private static long roundUpToHugePage(long value) {

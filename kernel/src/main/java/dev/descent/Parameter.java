@@ -199,8 +199,7 @@ public final class Parameter {
                     + "), which breaks Arena.allocate's contract: expected " + bytes
                     + " writable bytes of native memory aligned to " + alignment);
         }
-        return arena.getClass().getModule() == Arena.class.getModule() ? segment
-                : segment.fill((byte) 0);
+        return HugePageMemory.fromTheJdk(arena) ? segment : segment.fill((byte) 0);
     }
 
     /**
