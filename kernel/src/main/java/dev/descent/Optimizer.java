@@ -464,9 +464,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
                 if (Double.isFinite(blockSums[(int) b])) {
                     continue;
                 }
-                final long from = (b - blockStarts[i]) * UpdateKernels.REDUCTION_BLOCK;
-                final long to = Math.min(from + UpdateKernels.REDUCTION_BLOCK,
-                        parameters[i].length());
+                final long from = blockOffset(i, b);
+                final long to = from + blockLength(i, from);
                 for (long e = from; e < to; e++) {
                     final float g = parameters[i].gradAt(e);
                     if (!Float.isFinite(g)) {
@@ -721,9 +720,8 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             while (blockStarts[i + 1] <= b) {
                 i++;
             }
-            final long offset = (b - blockStarts[i]) * UpdateKernels.REDUCTION_BLOCK;
-            final long count = Math.min(UpdateKernels.REDUCTION_BLOCK,
-                    parameters[i].length() - offset);
+            final long offset = blockOffset(i, b);
+            final long count = blockLength(i, offset);
             MemorySegment grad = parameters[i].grad();
             long from = offset;
             if (!grad.isNative()) { // a block starts the kernel's partial sums: same bits in a copy
@@ -733,6 +731,16 @@ public abstract sealed class Optimizer<C extends OptimizerConfig> implements Aut
             }
             blockSums[(int) b] = kernels.sumOfSquares(grad, from, count, prePassScale);
         }
+    }
+
+    /** The first element of reduction block {@code b}, one of parameter {@code i}'s. */
+    private long blockOffset(int i, long b) {
+        return (b - blockStarts[i]) * UpdateKernels.REDUCTION_BLOCK;
+    }
+
+    /** The elements of parameter {@code i}'s reduction block that starts at {@code offset}. */
+    private long blockLength(int i, long offset) {
+        return Math.min(UpdateKernels.REDUCTION_BLOCK, parameters[i].length() - offset);
     }
 
     /** Whether a run's values or gradient are a Java array, which the kernels never see. */
