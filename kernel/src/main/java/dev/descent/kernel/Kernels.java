@@ -75,8 +75,8 @@ public final class Kernels {
      * 65,536 0.93 → 0.99), while 512 bits are 6-56% faster where it fits in about twice the L1 (SGD
      * at 4,096 1.27 against 1.00) and 6% faster in DRAM. Only on Intel's CPUs, where this was
      * measured: AMD's Zen 5 runs 512-bit vectors at full width, and forced to 256 bits the kernels
-     * ran slower at every size in cache (Adam at 4,096 elements 1.09 → 0.57 of C), and Zen 4
-     * splits 512-bit operations in two, so halving the width should save nothing there either.
+     * ran slower at every size in cache (Adam at 4,096 elements 1.09 → 0.57 of C), and on Zen 4,
+     * which splits 512-bit operations in two, most were slower at 256 bits too (below).
      *
      * @param bytesPerThread what one thread's part of a step reads and writes, counting each
      *     tensor once
@@ -99,8 +99,12 @@ public final class Kernels {
      * (AMD EPYC, family 26 model 2, against the same loops in C, 512 → 256 bits: Adam at 4,096
      * elements 1.09 → 0.57, at 262,144 0.98 → 0.66, AdaGrad and RMSProp about half, SGD at
      * 16,384 0.97 → 0.87, Nesterov 1.09 → 0.83, momentum and Nesterov at 262,144 unchanged).
-     * Zen 4 splits 512-bit operations in two, so halving the width should save nothing there
-     * either (not measured).
+     * Zen 4 (family 25, model 17) splits 512-bit operations in two, and halving the width lost
+     * more than it won there too (the same comparison at 4,096, 65,536 and 262,144 elements, one
+     * run of each width): the kernels that divide went from 0.96-1.44 of C to 0.90-0.97 (Adam
+     * 1.00, 0.99, 0.98 → 0.93, 0.96, 0.95), centered RMSProp at 4,096 elements the exception
+     * (0.77-0.98 in three runs → 1.16-1.17 in two), the SGD family from 0.93-1.03 to
+     * 0.95-1.06, within the rows' spread.
      */
     static boolean narrowerCanBeFaster(String vendor) {
         return CpuVendor.INTEL.equals(vendor);
