@@ -76,7 +76,7 @@ public final class Kernels {
      * at 4,096 1.27 against 1.00) and 6% faster in DRAM. Only on Intel's CPUs, where this was
      * measured: AMD's Zen 5 runs 512-bit vectors at full width, and forced to 256 bits the kernels
      * ran slower at every size in cache (Adam at 4,096 elements 1.09 → 0.57 of C), and on Zen 4,
-     * which splits 512-bit operations in two, 256 bits gained nothing (below).
+     * which splits 512-bit operations in two, 256 bits brought no consistent gain (below).
      *
      * @param bytesPerThread what one thread's part of a step reads and writes, counting each
      *     tensor once
@@ -99,12 +99,14 @@ public final class Kernels {
      * (AMD EPYC, family 26 model 2, against the same loops in C, 512 → 256 bits: Adam at 4,096
      * elements 1.09 → 0.57, at 262,144 0.98 → 0.66, AdaGrad and RMSProp about half, SGD at
      * 16,384 0.97 → 0.87, Nesterov 1.09 → 0.83, momentum and Nesterov at 262,144 unchanged).
-     * Zen 4 (family 25, model 17) splits 512-bit operations in two, and halving the width gained
-     * nothing there either (the same comparison): at 65,536 and 262,144 elements the kernels that
-     * divide went from 0.96-1.00 of C to 0.92-0.97 (Adam 0.99 and 0.98 → 0.96 and 0.95), the SGD
-     * family from 0.93-1.02 to 0.95-1.06, within the rows' spread; at 4,096 elements a row moved
-     * from one fork to the next by more than the widths differ (centered RMSProp 0.77-1.22 of C
-     * in seven forks at 512 bits and 0.91-1.17 in six at 256, Adam 0.98-1.34 and 0.93-1.31).
+     * Zen 4 (family 25, model 17) splits 512-bit operations in two, and halving the width brought
+     * no consistent gain there either (the same comparison, one fork of each width at 65,536 and
+     * 262,144 elements): the kernels that divide went from 0.97-1.01 of C to 0.92-0.97, slower in
+     * every row (Adam 1.00 and 0.98 → 0.96 and 0.95), the SGD family from 0.93-1.02 to 0.95-1.06,
+     * faster in some rows and slower in others (Nesterov 0.97 → 1.05 at 65,536, 1.00 → 0.95 at
+     * 262,144); at 4,096 elements a row moved from one fork to the next by more than the widths
+     * differ (centered RMSProp 0.77-1.22 of C in seven forks at 512 bits and 0.91-1.18 in six at
+     * 256, Adam 0.98-1.34 in six and 0.93-1.31 in five).
      */
     static boolean narrowerCanBeFaster(String vendor) {
         return CpuVendor.INTEL.equals(vendor);
