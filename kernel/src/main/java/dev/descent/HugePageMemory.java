@@ -37,8 +37,8 @@ import java.util.Optional;
  * {@link Arena} keeps its own allocation policy) and for automatic ones ({@link Arena#ofAuto},
  * whose memory the GC frees: the JDK counts it as direct memory, which starts a collection when
  * it runs short, and mapped memory would escape that count), {@link #allocate} returns null and
- * the caller allocates from the arena as before. Either way the memory is zeroed, and results are the same
- * bits.
+ * the caller allocates from the arena as before. Either way the memory is zeroed, and results
+ * are the same bits.
  */
 final class HugePageMemory {
 
