@@ -1,6 +1,7 @@
 package dev.descent.bench;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -10,8 +11,11 @@ import java.util.concurrent.locks.LockSupport;
  * is allocated per run, and workers poll for the next run for Descent's spin window before
  * parking, so a hand-off costs about a microsecond rather than the tens of an executor: the
  * roofline it drives is a ceiling, and the plain Java peer a loop, and neither must be slowed by
- * its own scaffolding. Chunks are claimed, not assigned, so on a busy machine the caller does the
- * chunk of a worker that has not woken up yet instead of waiting a time slice.
+ * its own scaffolding. Each thread claims its own chunk first (the caller the first, worker
+ * {@code w} the {@code w}-th), as Descent's step keeps its shares on their threads, so that a
+ * chunk's elements stay in the caches of the core that ran it last; then it claims the chunks
+ * still unclaimed, so on a busy machine the caller does the chunk of a worker that has not woken
+ * up yet instead of waiting a time slice.
  */
 final class WorkerPool implements AutoCloseable {
 
@@ -26,23 +30,32 @@ final class WorkerPool implements AutoCloseable {
     /** Spin iterations before the caller, waiting for the workers' chunks, yields. */
     private static final int SPINS = 1 << 14;
 
+    private static final int CHUNK_BITS = 16;
+    private static final long CHUNK_MASK = (1L << CHUNK_BITS) - 1;
+
     private final Thread[] workers;
-    private final AtomicInteger nextChunk = new AtomicInteger();
+    /** The run in which each chunk was last claimed: a chunk is claimed once per run. */
+    private final AtomicLongArray claimedIn;
     private final AtomicInteger finishedChunks = new AtomicInteger();
-    private volatile long generation;
+    /**
+     * The run on offer (high bits, counting from 1) and its chunk count (low bits), read in one
+     * go: a worker still looking for chunks of a finished run finds them all claimed in it.
+     */
+    private volatile long ticket;
     private volatile boolean closed;
     /** The first failure of a chunk in the current run, thrown to the caller once all are done. */
     private volatile Throwable failure;
     private RangeTask task;
     private long count;
-    private int chunks;
 
     /** Starts {@code threads - 1} workers, named after {@code user}, the benchmark side they run. */
     WorkerPool(String user, int threads) {
         workers = new Thread[threads - 1];
+        claimedIn = new AtomicLongArray(threads);
         for (int w = 0; w < workers.length; w++) {
-            workers[w] = Thread.ofPlatform().daemon().name(user + "-worker-" + (w + 1))
-                    .start(this::work);
+            final int self = w + 1;
+            workers[w] = Thread.ofPlatform().daemon().name(user + "-worker-" + self)
+                    .start(() -> work(self));
         }
     }
 
@@ -58,15 +71,14 @@ final class WorkerPool implements AutoCloseable {
         }
         this.task = task;
         this.count = count;
-        this.chunks = wanted;
         finishedChunks.set(0);
-        nextChunk.set(0); // publishes task and count to whoever claims a chunk
-        generation++;
+        final long run = (ticket >>> CHUNK_BITS) + 1;
+        ticket = run << CHUNK_BITS | wanted; // publishes task and count to the workers
         for (Thread worker : workers) {
             LockSupport.unpark(worker);
         }
-        claimChunks();
-        for (int spins = 0; finishedChunks.get() < chunks; spins++) {
+        claimChunks(0, run, wanted);
+        for (int spins = 0; finishedChunks.get() < wanted; spins++) {
             if (spins < SPINS) {
                 Thread.onSpinWait();
             } else {
@@ -84,24 +96,30 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void work() {
+    private void work(int self) {
         long seen = 0;
         while (!closed) {
             final long spinStart = System.nanoTime();
-            while (generation == seen && !closed) {
+            while (ticket == seen && !closed) {
                 if (System.nanoTime() - spinStart < Threads.WORKER_SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);
                 }
             }
-            seen = generation;
-            claimChunks();
+            seen = ticket;
+            claimChunks(self, seen >>> CHUNK_BITS, (int) (seen & CHUNK_MASK));
         }
     }
 
-    private void claimChunks() {
-        for (int chunk; (chunk = nextChunk.getAndIncrement()) < chunks; ) {
+    /** Runs the chunks of {@code run} that thread {@code self} claims, its own first. */
+    private void claimChunks(int self, long run, int chunks) {
+        for (int i = 0; i < chunks; i++) {
+            final int chunk = (self + i) % chunks;
+            final long claimed = claimedIn.get(chunk);
+            if (claimed >= run || !claimedIn.compareAndSet(chunk, claimed, run)) {
+                continue;
+            }
             final long perThread = Math.ceilDiv(Math.ceilDiv(count, chunks), CHUNK_ALIGNMENT)
                     * CHUNK_ALIGNMENT;
             final long from = Math.min(count, chunk * perThread);

@@ -2,6 +2,8 @@ package dev.descent.bench;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +40,31 @@ class WorkerPoolTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void eachThreadRunsItsOwnChunkWhenAllAreRunning() {
+        try (WorkerPool pool = new WorkerPool("test", 2)) {
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                final Thread caller = Thread.currentThread();
+                for (int run = 0; run < 200; run++) {
+                    final Thread[] ranBy = new Thread[2];
+                    final AtomicInteger started = new AtomicInteger();
+                    // Each chunk waits until both have started: the caller, busy with one, cannot
+                    // take the other, so which thread runs which is the claim order's choice. A
+                    // worker that took the caller's chunk would move its elements between cores.
+                    pool.run((from, to) -> {
+                        ranBy[from == 0 ? 0 : 1] = Thread.currentThread();
+                        started.incrementAndGet();
+                        while (started.get() < 2) {
+                            Thread.onSpinWait();
+                        }
+                    }, 100_000);
+                    assertSame(caller, ranBy[0], "run " + run + ": the first chunk's thread");
+                    assertNotSame(caller, ranBy[1], "run " + run + ": the second chunk's thread");
+                }
+            });
         }
     }
 
