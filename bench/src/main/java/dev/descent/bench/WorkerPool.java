@@ -114,14 +114,15 @@ final class WorkerPool implements AutoCloseable {
 
     /** Runs the chunks of {@code run} that thread {@code self} claims, its own first. */
     private void claimChunks(int self, long run, int chunks) {
+        // Read before any claim: a later run's count only ever meets a thread whose claims fail.
+        final long perThread = Math.ceilDiv(Math.ceilDiv(count, chunks), CHUNK_ALIGNMENT)
+                * CHUNK_ALIGNMENT;
         for (int i = 0; i < chunks; i++) {
             final int chunk = (self + i) % chunks;
             final long claimed = claimedIn.get(chunk);
             if (claimed >= run || !claimedIn.compareAndSet(chunk, claimed, run)) {
                 continue;
             }
-            final long perThread = Math.ceilDiv(Math.ceilDiv(count, chunks), CHUNK_ALIGNMENT)
-                    * CHUNK_ALIGNMENT;
             final long from = Math.min(count, chunk * perThread);
             final long to = Math.min(count, from + perThread);
             try {
