@@ -104,7 +104,7 @@ class CheckpointFuzzTest {
         Checkpoints.save(live, liveFile);
         liveBefore = snapshot(live);
         bare = parameters(3);
-        bareBefore = bare.stream().map(p -> Runs.bits(p.values())).toList();
+        bareBefore = Runs.valueBits(bare);
         bad = dir.resolve("bad.safetensors");
     }
 

@@ -425,21 +425,20 @@ class CorruptCheckpointTest {
             Runs.train(o, 0, 5);
             trained = o.parameters();
             final List<Parameter> ps = Runs.parameters(arena, 42);
-            final List<List<Integer>> before = ps.stream().map(p -> Runs.bits(p.values())).toList();
+            final List<List<Integer>> before = Runs.valueBits(ps);
             final CheckpointException e = assertThrows(CheckpointException.class,
                     () -> Checkpoints.load(ps.subList(0, 4), good));
             assertTrue(e.getMessage().contains("unexpected tensor 'empty'"), e.getMessage());
-            assertEquals(before, ps.stream().map(p -> Runs.bits(p.values())).toList());
+            assertEquals(before, Runs.valueBits(ps));
             final List<Parameter> withState = new ArrayList<>(ps);
             withState.add(Parameter.allocate(arena, "fc.weight.exp_avg", 111));
             final CheckpointException state = assertThrows(CheckpointException.class,
                     () -> Checkpoints.load(withState, good));
             assertTrue(state.getMessage().contains("tensor 'fc.weight.exp_avg' is optimizer state"),
                     state.getMessage());
-            assertEquals(before, ps.stream().map(p -> Runs.bits(p.values())).toList());
+            assertEquals(before, Runs.valueBits(ps));
             Checkpoints.load(ps, good);
-            assertEquals(trained.stream().map(p -> Runs.bits(p.values())).toList(),
-                    ps.stream().map(p -> Runs.bits(p.values())).toList());
+            assertEquals(Runs.valueBits(trained), Runs.valueBits(ps));
         }
     }
 
@@ -458,12 +457,12 @@ class CorruptCheckpointTest {
         editUnsealed(SafetensorsFile.read(weights), bad, s -> s
                 .replace("\"format\":\"descent.checkpoint\"", "\"format\":\"descent.checkpoinu\""));
         final List<Parameter> fresh = Runs.parameters(arena, 7);
-        final List<List<Integer>> freshBits = fresh.stream().map(p -> Runs.bits(p.values())).toList();
+        final List<List<Integer>> freshBits = Runs.valueBits(fresh);
         final CheckpointException corrupt = assertThrows(CheckpointException.class,
                 () -> Checkpoints.load(fresh, bad));
         assertTrue(corrupt.getMessage().contains("the header is corrupt"), corrupt.getMessage());
         assertThrows(CheckpointException.class, () -> Checkpoints.metadata(bad));
-        assertEquals(freshBits, fresh.stream().map(p -> Runs.bits(p.values())).toList());
+        assertEquals(freshBits, Runs.valueBits(fresh));
     }
 
     /**
@@ -478,12 +477,12 @@ class CorruptCheckpointTest {
             edit(SafetensorsFile.read(file), bad, s -> s.replace("\"format_version\":\"3\"",
                     "\"format_version\":\"4\""));
             final List<Parameter> fresh = Runs.parameters(arena, 7);
-            final List<List<Integer>> freshBits = fresh.stream().map(p -> Runs.bits(p.values())).toList();
+            final List<List<Integer>> freshBits = Runs.valueBits(fresh);
             final CheckpointException e = assertThrows(CheckpointException.class,
                     () -> Checkpoints.load(fresh, bad));
             assertTrue(e.getMessage().contains("format_version is '4'; this version of Descent"
                     + " reads format_version 1 to 3"), e.getMessage());
-            assertEquals(freshBits, fresh.stream().map(p -> Runs.bits(p.values())).toList());
+            assertEquals(freshBits, Runs.valueBits(fresh));
         }
     }
 

@@ -237,6 +237,11 @@ final class Runs {
         return new Snapshot(tensors, optimizer.stepCount(), lrs, momenta, lossScaler);
     }
 
+    /** The values of {@code parameters}, bit for bit, one list per parameter. */
+    static List<List<Integer>> valueBits(List<Parameter> parameters) {
+        return parameters.stream().map(p -> bits(p.values())).toList();
+    }
+
     static List<Integer> bits(MemorySegment floats) {
         final List<Integer> out = new ArrayList<>();
         for (long i = 0; i < floats.byteSize() / Float.BYTES; i++) {
